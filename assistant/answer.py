@@ -1,0 +1,148 @@
+"""Answer stage (embedded default, no LLM): compose an answer from cited corpus units.
+
+Only corpus text and the fixed, reviewed phrases in ``assistant.prompts`` appear in an
+answer, so nothing can be made up. Every unit is followed by its citation marker ``[n]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant import prompts
+from assistant.lexical import BM25Index, tokenize
+from assistant.records import Citation, Passage
+from assistant.units import Unit, UnitIndex
+
+PASSAGES_CONSIDERED = 4
+REDUNDANT_COSINE = 0.82
+RELATIVE_FLOOR = 0.72  # a unit must score at least this share of the best unit
+MIN_UNIT_WORDS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Units chosen for an answer, each with the passage it came from."""
+
+    units: list[tuple[Unit, Passage]]
+    best_score: float
+
+
+def _term_weights(query: str, idf: BM25Index) -> dict[str, float]:
+    return {t: max(idf.idf(t), 0.1) for t in set(tokenize(query))}
+
+
+def select_units(
+    query: str,
+    query_vector: np.ndarray,
+    passages: Sequence[Passage],
+    unit_index: UnitIndex,
+    idf: BM25Index,
+    max_units: int,
+) -> Selection:
+    """Choose the units that answer the query: relevant, covering its parts, not redundant.
+
+    Args:
+        query: The (rewritten) question.
+        query_vector: Its unit-length embedding.
+        passages: Retrieved passages, best first.
+        unit_index: Units and their embeddings.
+        idf: BM25 statistics, to weight the query's terms.
+        max_units: Most units to choose.
+
+    Returns:
+        The chosen units in selection order, and the best unit's score.
+    """
+    weights = _term_weights(query, idf)
+    total = sum(weights.values()) or 1.0
+    candidates: list[tuple[float, int, Passage]] = []
+    for rank, passage in enumerate(passages[:PASSAGES_CONSIDERED]):
+        for u in unit_index.by_chunk.get(passage.chunk.chunk_id, []):
+            unit = unit_index.units[u]
+            if len(unit.text.split()) < MIN_UNIT_WORDS and not unit.is_list:
+                continue
+            dense = float(unit_index.vectors[u] @ query_vector)
+            lexical = sum(w for t, w in weights.items() if t in unit_index.tokens[u]) / total
+            prior = 1.0 / (1.0 + 0.35 * rank)
+            candidates.append((0.55 * dense + 0.35 * lexical + 0.10 * prior, u, passage))
+    if not candidates:
+        return Selection([], 0.0)
+    candidates.sort(key=lambda c: -c[0])
+    best = candidates[0][0]
+    chosen: list[tuple[int, Passage]] = []
+    covered: set[str] = set()
+    for score, u, passage in candidates:
+        if len(chosen) >= max_units or score < RELATIVE_FLOOR * best:
+            break
+        vector = unit_index.vectors[u]
+        if any(float(vector @ unit_index.vectors[c]) >= REDUNDANT_COSINE for c, _ in chosen):
+            continue
+        new_terms = (unit_index.tokens[u] & weights.keys()) - covered
+        if chosen and not new_terms and score < 0.9 * best:
+            continue  # adds nothing the answer does not already cover
+        chosen.append((u, passage))
+        covered |= unit_index.tokens[u] & weights.keys()
+    return Selection([(unit_index.units[u], p) for u, p in chosen], best)
+
+
+def number_citations(
+    selection: Sequence[tuple[Unit, Passage]],
+) -> tuple[list[tuple[Unit, int]], list[Citation]]:
+    """Give each cited passage a number, in order of first use, and order units readably.
+
+    Units are grouped by passage (in the order passages are first used) and kept in
+    document order within a passage.
+    """
+    numbers: dict[str, int] = {}
+    passages: dict[str, Passage] = {}
+    for _, passage in selection:
+        cid = passage.chunk.chunk_id
+        if cid not in numbers:
+            numbers[cid] = len(numbers) + 1
+            passages[cid] = passage
+    ordered = sorted(selection, key=lambda up: (numbers[up[1].chunk.chunk_id], up[0].start))
+    quotes: dict[str, list[str]] = {}
+    for unit, passage in ordered:
+        quotes.setdefault(passage.chunk.chunk_id, []).append(unit.text)
+    citations = [
+        Citation(
+            n=n,
+            source=passages[cid].chunk.doc_id,
+            title=passages[cid].chunk.title,
+            chunk_id=cid,
+            text=passages[cid].chunk.text,
+            section=passages[cid].chunk.section_path,
+            quotes=tuple(quotes[cid]),
+        )
+        for cid, n in numbers.items()
+    ]
+    return [(u, numbers[p.chunk.chunk_id]) for u, p in ordered], citations
+
+
+def render_unit(unit: Unit, n: int) -> str:
+    """A unit with its citation marker: a sentence, or a lead-in and its list."""
+    if unit.is_list:
+        head = unit.text.split("\n", 1)[0]
+        lead = head if head.endswith(":") else ""
+        items = "\n".join(f"- {item}" for item in unit.items)
+        return f"{lead} [{n}]\n{items}" if lead else f"[{n}]\n{items}"
+    return f"{unit.text} [{n}]"
+
+
+def render_answer(numbered: Sequence[tuple[Unit, int]], intro: str = prompts.INTRO) -> str:
+    """The answer text: a fixed intro, then each unit with its marker."""
+    body: list[str] = []
+    prose: list[str] = []
+    for unit, n in numbered:
+        if unit.is_list:
+            if prose:
+                body.append(" ".join(prose))
+                prose = []
+            body.append(render_unit(unit, n))
+        else:
+            prose.append(render_unit(unit, n))
+    if prose:
+        body.append(" ".join(prose))
+    return "\n\n".join([intro, *body]) if intro else "\n\n".join(body)

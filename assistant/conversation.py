@@ -1,0 +1,150 @@
+"""Conversation stage: validate turns and resolve follow-ups against the history, without an LLM.
+
+"how long does it last?" after a question about nerve blocks becomes a query about nerve
+blocks' duration; a self-contained question on a new subject is recognised as a topic change.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from assistant.errors import InputError
+from assistant.lexical import STOPWORDS, words
+
+MAX_QUESTION_CHARS = 2000
+MAX_HISTORY_TURNS = 50
+
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+# Words that point back at something said before.
+_ANAPHORA = frozenset(
+    "it its it's this that these those they them their theirs there ones one same".split()
+)
+_FOLLOWUP_OPENERS = re.compile(
+    r"^(?:and|but|also|so|then|what about|how about|and what about|what else|"
+    r"why|how come|is that|are they|does that|do they|can they|will it|would it|should i)\b",
+    re.IGNORECASE,
+)
+# Words too general to carry a topic on their own.
+_GENERIC = frozenset(
+    """pain hurt hurts hurting help helps long last lasts take takes work works happen happens
+    mean means come comes go goes feel feels better worse best need know tell say said good bad
+    much many often time times long way ways kind normal avoid should could would do does did
+    make makes thing things stuff else start stop try tried people doctor doctors""".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One earlier turn of a conversation."""
+
+    role: str
+    content: str
+
+
+def clean_text(text: str) -> str:
+    """Remove control and invisible characters and collapse spacing (the text stays the user's)."""
+    text = unicodedata.normalize("NFC", text)
+    text = _CONTROL_RE.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def validate_question(question: Any) -> str:
+    """Check a question and return it cleaned.
+
+    Raises:
+        InputError: Not a string, empty, or longer than ``MAX_QUESTION_CHARS``.
+    """
+    if not isinstance(question, str):
+        raise InputError(f"The question must be text. Currently, it is {type(question).__name__}.")
+    cleaned = clean_text(question)
+    if not cleaned:
+        raise InputError("The question is empty: please type a question.")
+    if len(cleaned) > MAX_QUESTION_CHARS:
+        raise InputError(
+            f"The question is too long ({len(cleaned):,} characters): please keep it under "
+            f"{MAX_QUESTION_CHARS:,} characters."
+        )
+    return cleaned
+
+
+def parse_history(history: Any) -> list[Turn]:
+    """Normalise a history in the CLI batch format.
+
+    Args:
+        history: A list of earlier turns, oldest first; each a string (an earlier user message)
+            or ``{"role": "user"|"assistant", "content": str}``. None means no history.
+
+    Raises:
+        InputError: The history is not a list or a turn is malformed.
+    """
+    if history is None:
+        return []
+    if not isinstance(history, list):
+        raise InputError(f"history must be a list of turns. Currently, it is {type(history).__name__}.")
+    turns: list[Turn] = []
+    for i, item in enumerate(history[-MAX_HISTORY_TURNS:]):
+        if isinstance(item, str):
+            turns.append(Turn("user", clean_text(item)[:MAX_QUESTION_CHARS]))
+        elif isinstance(item, dict) and item.get("role") in {"user", "assistant"} and isinstance(
+            item.get("content"), str
+        ):
+            turns.append(Turn(str(item["role"]), clean_text(item["content"])))
+        else:
+            raise InputError(
+                f"history[{i}] must be a string or {{'role': 'user'|'assistant', 'content': str}}."
+            )
+    return turns
+
+
+def user_messages(turns: Sequence[Turn]) -> list[str]:
+    """The earlier user messages, oldest first."""
+    return [t.content for t in turns if t.role == "user" and t.content]
+
+
+def content_words(text: str) -> list[str]:
+    """Words that carry a topic: not stop words, not generic question words."""
+    return [w for w in words(text) if w not in STOPWORDS and w not in _GENERIC and len(w) > 1]
+
+
+def is_followup(question: str, topical: set[str]) -> bool:
+    """Whether a question leans on earlier turns to be understood.
+
+    Args:
+        question: The new user message.
+        topical: Stemmed-free words known to be about the corpus's subject (so a question
+            naming its own subject is self-contained).
+    """
+    tokens = words(question)
+    own_topic = [w for w in content_words(question) if w in topical]
+    pointing = any(t in _ANAPHORA for t in tokens)
+    opener = bool(_FOLLOWUP_OPENERS.match(question.strip()))
+    short = len(content_words(question)) <= 2
+    if own_topic and len(own_topic) >= 2 and not pointing:
+        return False  # names its own subject: a topic change, not a follow-up
+    return pointing or (opener and short) or (short and not own_topic)
+
+
+def rewrite(question: str, turns: Sequence[Turn], topical: set[str]) -> str:
+    """Make a follow-up self-contained by adding the subject of the conversation.
+
+    The subject is taken from the most recent user turn that has topical words of its own
+    (assistant turns are not used: they quote documents, which would drown the subject).
+
+    Returns:
+        The question, with the earlier subject words appended when it is a follow-up.
+    """
+    if not turns or not is_followup(question, topical):
+        return question
+    for previous in reversed(user_messages(turns)):
+        subject = [w for w in content_words(previous) if w in topical]
+        if subject:
+            seen: list[str] = []
+            for w in content_words(previous):
+                if w not in seen:
+                    seen.append(w)
+            return f"{question} ({' '.join(seen[:12])})"
+    return question

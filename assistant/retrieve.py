@@ -1,0 +1,133 @@
+"""Retrieval stage: BM25 and dense (Chroma) rankings fused by reciprocal rank, near-duplicates removed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.errors import ConfigError
+from assistant.lexical import BM25Index, overlap, tokenize, weighted_query
+from assistant.records import Chunk, Passage
+from assistant.store import VectorIndex
+
+Mode = Literal["hybrid", "bm25", "dense"]
+MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
+
+CANDIDATES = 30  # depth of each ranking before fusion
+RRF_K = 20  # small corpus: a lower constant lets the top ranks of each retriever count more
+DUPLICATE_OVERLAP = 0.6  # token Jaccard above which a passage repeats a better one
+DUPLICATE_COSINE = 0.95
+
+
+class HybridSearch:
+    """Ranks corpus chunks for a query by BM25, dense similarity, or both fused."""
+
+    def __init__(self, chunks: Sequence[Chunk], index: VectorIndex, chunk_vectors: np.ndarray) -> None:
+        """Args:
+        chunks: Every chunk in the index.
+        index: The Chroma index holding their embeddings.
+        chunk_vectors: Their unit-length embeddings, row i for ``chunks[i]`` (for dedup).
+        """
+        if len(chunks) != len(chunk_vectors):
+            raise ConfigError(
+                f"chunk_vectors must have one row per chunk. Currently, {len(chunk_vectors)} "
+                f"rows for {len(chunks)} chunks."
+            )
+        self.chunks = list(chunks)
+        self.index = index
+        self.vectors = chunk_vectors
+        self._position = {c.chunk_id: i for i, c in enumerate(self.chunks)}
+        self._bm25 = BM25Index().fit([c.embedding_text() for c in self.chunks])
+        self._tokens = [set(tokenize(c.text)) for c in self.chunks]
+
+    def bm25(self, query: str, k: int = CANDIDATES) -> list[tuple[int, float]]:
+        """BM25 ranking as ``(chunk position, score)``."""
+        return self._bm25.top(weighted_query(query), k)
+
+    def dense(self, query_vector: Sequence[float], k: int = CANDIDATES) -> list[tuple[int, float]]:
+        """Dense ranking from Chroma as ``(chunk position, cosine)``."""
+        hits = self.index.search(query_vector, k)
+        return [(self._position[i], s) for i, s in hits if i in self._position]
+
+    def search(self, query: str, query_vector: Sequence[float] | None, k: int, mode: Mode = "hybrid") -> list[Passage]:
+        """The ``k`` best distinct passages for a query.
+
+        Args:
+            query: The (rewritten) question.
+            query_vector: Its embedding (needed unless ``mode`` is ``"bm25"``).
+            k: How many passages to return.
+            mode: ``"hybrid"``, ``"bm25"`` or ``"dense"``.
+
+        Returns:
+            Passages, best first, with per-retriever ranks and raw scores in ``signals``.
+        """
+        if mode not in MODES:
+            raise ConfigError(f"mode must be one of {MODES}. Currently, it is {mode!r}.")
+        if k <= 0:
+            raise ConfigError(f"k must be greater than 0. Currently, k is {k}.")
+        rankings: dict[str, list[tuple[int, float]]] = {}
+        if mode in ("hybrid", "bm25"):
+            rankings["bm25"] = self.bm25(query)
+        if mode in ("hybrid", "dense"):
+            if query_vector is None:
+                raise ConfigError("query_vector is required for dense or hybrid retrieval.")
+            rankings["dense"] = self.dense(query_vector)
+        fused: dict[int, float] = {}
+        ranks: dict[int, dict[str, int]] = {}
+        signals: dict[int, dict[str, float]] = {}
+        for name, ranking in rankings.items():
+            for rank, (pos, score) in enumerate(ranking, start=1):
+                fused[pos] = fused.get(pos, 0.0) + 1.0 / (RRF_K + rank)
+                ranks.setdefault(pos, {})[name] = rank
+                signals.setdefault(pos, {})[name] = score
+        order = sorted(fused, key=lambda p: (-fused[p], p))
+        kept: list[int] = []
+        for pos in order:
+            if any(self._is_duplicate(pos, other) for other in kept):
+                continue
+            kept.append(pos)
+            if len(kept) == k:
+                break
+        return [Passage(self.chunks[p], fused[p], ranks[p], signals[p]) for p in kept]
+
+    def _is_duplicate(self, a: int, b: int) -> bool:
+        if overlap(self._tokens[a], self._tokens[b]) >= DUPLICATE_OVERLAP:
+            return True
+        return float(self.vectors[a] @ self.vectors[b]) >= DUPLICATE_COSINE
+
+
+class CorpusRetriever(BaseRetriever):
+    """LangChain retriever over the hybrid search, for use in LangChain chains."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    search_engine: Any
+    embed_query: Any
+    k: int = 5
+    mode: str = "hybrid"
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[LCDocument]:
+        vector = None if self.mode == "bm25" else self.embed_query(query)
+        passages = self.search_engine.search(query, vector, self.k, self.mode)
+        return [
+            LCDocument(
+                page_content=p.chunk.text,
+                id=p.chunk.chunk_id,
+                metadata={
+                    "chunk_id": p.chunk.chunk_id,
+                    "source": p.chunk.doc_id,
+                    "title": p.chunk.title,
+                    "section": p.chunk.section_path,
+                    "score": p.score,
+                },
+            )
+            for p in passages
+        ]

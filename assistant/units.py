@@ -1,0 +1,147 @@
+"""Answer units: the corpus sentences (and short lists) an extractive answer is built from.
+
+A unit is a verbatim span of a chunk: a sentence, a table row, or a lead-in line with the
+short list items it introduces ("Effective Exercises:" + "Pelvic tilts" ...). Units and their
+embeddings are computed once per corpus and cached on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from assistant.chunk import split_sentences
+from assistant.lexical import tokenize
+from assistant.records import Block, Chunk, Document
+
+log = logging.getLogger(__name__)
+
+SHORT_ITEM_WORDS = 14  # list items up to this long are shown together as one list
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """A quotable piece of a chunk."""
+
+    chunk_id: str
+    doc_id: str
+    start: int  # offsets into the document's cleaned text
+    end: int
+    text: str
+    items: tuple[str, ...] = ()  # list items when this unit is a lead-in with its list
+    kind: str = "sentence"
+    context: str = ""  # section path and the sentence before, to know what the unit is about
+
+    @property
+    def is_list(self) -> bool:
+        """Whether the unit is shown as a list."""
+        return bool(self.items)
+
+
+def _blocks_in(doc: Document, chunk: Chunk) -> list[Block]:
+    return [b for b in doc.blocks if b.start >= chunk.start and b.end <= chunk.end and b.kind != "heading"]
+
+
+def units_for_chunk(doc: Document, chunk: Chunk) -> list[Unit]:
+    """Split a chunk into quotable units, keeping short lists together with their lead-in."""
+    units: list[Unit] = []
+    blocks = _blocks_in(doc, chunk)
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        text = doc.text[block.start : block.end]
+        run = []
+        j = i + (1 if text.endswith(":") or block.kind == "bullet" else 0)
+        while j < len(blocks) and blocks[j].kind == "bullet":
+            item = doc.text[blocks[j].start : blocks[j].end]
+            if len(item.split()) > SHORT_ITEM_WORDS:
+                break
+            run.append(blocks[j])
+            j += 1
+        lead = text.endswith(":")
+        if len(run) >= 2 and (lead or block.kind == "bullet"):
+            first = block if lead else run[0]
+            items = tuple(doc.text[b.start : b.end] for b in run)
+            units.append(
+                Unit(
+                    chunk.chunk_id,
+                    doc.doc_id,
+                    first.start,
+                    run[-1].end,
+                    doc.text[first.start : run[-1].end],
+                    items,
+                    "list",
+                    chunk.section_path,
+                )
+            )
+            i = j
+            continue
+        if lead:
+            i += 1  # a lead-in without its list says nothing on its own
+            continue
+        previous = ""
+        for start, end in split_sentences(text, block.start):
+            sentence = doc.text[start:end]
+            context = f"{chunk.section_path} {previous}"
+            units.append(Unit(chunk.chunk_id, doc.doc_id, start, end, sentence, (), block.kind, context))
+            previous = sentence
+        i += 1
+    return units
+
+
+class UnitIndex:
+    """Every unit of the corpus with its embedding and tokens."""
+
+    def __init__(
+        self,
+        documents: Sequence[Document],
+        chunks: Sequence[Chunk],
+        embeddings: Embeddings,
+        cache_dir: Path | None = None,
+    ) -> None:
+        """Build the units and embed them (or load the embeddings from the cache).
+
+        Args:
+            documents: The cleaned documents.
+            chunks: Their chunks.
+            embeddings: The embedder (the same model as the index).
+            cache_dir: Where to keep a cache of unit embeddings; None for no cache.
+        """
+        by_id = {d.doc_id: d for d in documents}
+        self.units: list[Unit] = []
+        self.by_chunk: dict[str, list[int]] = {}
+        for chunk in chunks:
+            for unit in units_for_chunk(by_id[chunk.doc_id], chunk):
+                self.by_chunk.setdefault(chunk.chunk_id, []).append(len(self.units))
+                self.units.append(unit)
+        self.tokens = [set(tokenize(u.text)) for u in self.units]
+        self.vectors = self._embed(embeddings, cache_dir)
+
+    def _embed(self, embeddings: Embeddings, cache_dir: Path | None) -> np.ndarray:
+        texts = [u.text for u in self.units]
+        name = getattr(embeddings, "name", type(embeddings).__name__)
+        key = hashlib.sha256("\x1e".join([name, *texts]).encode()).hexdigest()[:20]
+        path = cache_dir / f"units-{key}.npy" if cache_dir else None
+        if path is not None and path.exists():
+            try:
+                cached = np.load(path)
+                if cached.shape[0] == len(texts):
+                    return cached
+            except (OSError, ValueError):
+                log.warning("Unit embedding cache %s unreadable; recomputing.", path)
+        vectors = np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                for old in path.parent.glob("units-*.npy"):
+                    old.unlink(missing_ok=True)
+                np.save(path, vectors)
+            except OSError as exc:
+                log.warning("Could not cache unit embeddings (%s).", exc)
+        return vectors
