@@ -20,6 +20,8 @@ PASSAGES_CONSIDERED = 4
 REDUNDANT_COSINE = 0.82
 RELATIVE_FLOOR = 0.72  # a unit must score at least this share of the best unit
 MIN_UNIT_WORDS = 3
+SOURCES_PER_ANSWER = 3
+SOURCE_FLOOR = 0.5  # a passage's best unit joins the answer if it scores half the best unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,18 +75,33 @@ def select_units(
     best = candidates[0][0]
     chosen: list[tuple[int, Passage]] = []
     covered: set[str] = set()
+
+    def take(u: int, passage: Passage) -> None:
+        chosen.append((u, passage))
+        covered.update(unit_index.tokens[u] & weights.keys())
+
+    # 1. Each of the top passages contributes its best unit, so the answer draws on several
+    #    sources (as a careful reader would) rather than one passage's neighbouring sentences.
+    for passage in passages[:SOURCES_PER_ANSWER]:
+        own = [c for c in candidates if c[2] is passage]
+        fits = own and own[0][0] >= SOURCE_FLOOR * best and len(chosen) < max_units
+        if fits and not any(_redundant(unit_index, own[0][1], c) for c, _ in chosen):
+            take(own[0][1], passage)
+    # 2. Fill up with the best remaining units that add something.
     for score, u, passage in candidates:
         if len(chosen) >= max_units or score < RELATIVE_FLOOR * best:
             break
-        vector = unit_index.vectors[u]
-        if any(float(vector @ unit_index.vectors[c]) >= REDUNDANT_COSINE for c, _ in chosen):
+        if any(c == u or _redundant(unit_index, u, c) for c, _ in chosen):
             continue
-        new_terms = (unit_index.tokens[u] & weights.keys()) - covered
-        if chosen and not new_terms and score < 0.9 * best:
+        if not (unit_index.tokens[u] & weights.keys()) - covered:
             continue  # adds nothing the answer does not already cover
-        chosen.append((u, passage))
-        covered |= unit_index.tokens[u] & weights.keys()
+        take(u, passage)
+    chosen.sort(key=lambda up: -next(c[0] for c in candidates if c[1] == up[0]))
     return Selection([(unit_index.units[u], p) for u, p in chosen], best)
+
+
+def _redundant(unit_index: UnitIndex, a: int, b: int) -> bool:
+    return float(unit_index.vectors[a] @ unit_index.vectors[b]) >= REDUNDANT_COSINE
 
 
 def number_citations(

@@ -7,6 +7,7 @@ and is identified by a hash of its content so re-indexing skips what did not cha
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from collections.abc import Callable, Iterable
 
@@ -55,7 +56,7 @@ def split_sentences(text: str, offset: int = 0) -> list[tuple[int, int]]:
                     continue  # keep a FAQ question with its answer
             cuts.append(match.end())
         cuts.append(len(line))
-        for a, b in zip(cuts, cuts[1:], strict=False):
+        for a, b in itertools.pairwise(cuts):
             piece = line[a:b]
             stripped = piece.strip()
             if stripped:
@@ -146,7 +147,7 @@ def chunk_document(
         current: list[tuple[int, int]] = []
         for piece in pieces:
             if current and tokens(current[0][0], piece[1]) > target_tokens:
-                carried = []
+                carried: list[tuple[int, int]] = []
                 while len(current) > 1 and doc.text[current[-1][0] : current[-1][1]].endswith(":"):
                     carried.insert(0, current.pop())
                 chunks.append(_make(doc, section, current[0][0], current[-1][1], tokens, seen))

@@ -21,7 +21,7 @@ MAX_HISTORY_TURNS = 50
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 # Words that point back at something said before.
 _ANAPHORA = frozenset(
-    "it its it's this that these those they them their theirs there ones one same".split()
+    """it its it's this that these those they them their theirs there ones one same""".split()
 )
 _FOLLOWUP_OPENERS = re.compile(
     r"^(?:and|but|also|so|then|what about|how about|and what about|what else|"
@@ -30,10 +30,11 @@ _FOLLOWUP_OPENERS = re.compile(
 )
 # Words too general to carry a topic on their own.
 _GENERIC = frozenset(
-    """pain hurt hurts hurting help helps long last lasts take takes work works happen happens
-    mean means come comes go goes feel feels better worse best need know tell say said good bad
-    much many often time times long way ways kind normal avoid should could would do does did
-    make makes thing things stuff else start stop try tried people doctor doctors""".split()
+    """pain hurt hurts hurting help helps long last lasts take takes work works happen happens mean
+    means come comes go goes feel feels better worse best need know tell say said good bad much
+    many often time times long way ways kind normal avoid should could would do does did make
+    makes thing things stuff else start stop try tried people doctor doctors whats hows whos
+    wheres whys actually really ever even just maybe probably anyway lol pls please""".split()
 )
 
 
@@ -89,8 +90,10 @@ def parse_history(history: Any) -> list[Turn]:
     for i, item in enumerate(history[-MAX_HISTORY_TURNS:]):
         if isinstance(item, str):
             turns.append(Turn("user", clean_text(item)[:MAX_QUESTION_CHARS]))
-        elif isinstance(item, dict) and item.get("role") in {"user", "assistant"} and isinstance(
-            item.get("content"), str
+        elif (
+            isinstance(item, dict)
+            and item.get("role") in {"user", "assistant"}
+            and isinstance(item.get("content"), str)
         ):
             turns.append(Turn(str(item["role"]), clean_text(item["content"])))
         else:

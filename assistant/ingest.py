@@ -93,16 +93,19 @@ def _classify(lines: list[str]) -> list[_Line]:
         header = clean.split_pipe_row(text)
         if header and nxt is not None and clean.is_pipe_separator(nxt):
             i += 2
-            while i < len(lines) and (cells := clean.split_pipe_row(lines[i])):
+            while i < len(lines):
+                cells = clean.split_pipe_row(lines[i])
+                if cells is None:
+                    break
                 out.append(_Line("table_row", clean.render_table_row(header, cells)))
                 i += 1
             continue
         flat = clean.split_flattened_row(text)
         if len(flat) >= 3 and nxt is not None and not text.endswith(_TERMINAL):
             j = i + 1
-            rows = []
-            while j < len(lines) and len(cells := clean.split_flattened_row(lines[j])) == len(flat):
-                rows.append(cells)
+            rows: list[list[str]] = []
+            while j < len(lines) and len(row := clean.split_flattened_row(lines[j])) == len(flat):
+                rows.append(row)
                 j += 1
             if rows:
                 out.extend(_Line("table_row", clean.render_table_row(flat, r)) for r in rows)
@@ -115,8 +118,7 @@ def _classify(lines: list[str]) -> list[_Line]:
         elif m := _NUMBERED_RE.match(text):
             depth = m.group(1).count(".")
             in_run = any(
-                (n := _NUMBERED_RE.match(t or "")) and n.group(1).count(".") == depth
-                for t in (prev, nxt)
+                (n := _NUMBERED_RE.match(t or "")) and n.group(1).count(".") == depth for t in (prev, nxt)
             )
             if in_run or text.endswith("."):
                 out.append(_Line("bullet", m.group(2)))

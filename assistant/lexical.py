@@ -18,15 +18,15 @@ LAY_TERMS_FILE = DATA_DIR / "lay_terms.yaml"
 EXPANSION_WEIGHT = 0.5  # an expanded term counts half as much as a word the patient used
 
 STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not now of off on once only or other our ours
-    out over own same she should so some such than that the their theirs them then there these
-    they this those through to too under until up very was we were what when where which while
-    who whom why will with would you your yours yourself yourselves im ive id dont doesnt cant
-    get got getting also really still much many like ok okay please thanks hi hello lot bit
-    thing things kind sort anyone someone something anything one ones""".split()
+    """a about above after again against all am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further
+    had has have having he her here hers herself him himself his how i if in into is it its
+    itself just me more most my myself no nor not now of off on once only or other our ours out
+    over own same she should so some such than that the their theirs them then there these they
+    this those through to too under until up very was we were what when where which while who
+    whom why will with would you your yours yourself yourselves im ive id dont doesnt cant get
+    got getting also really still much many like ok okay please thanks hi hello lot bit thing
+    things kind sort anyone someone something anything one ones""".split()
 )
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 _SUFFIXES = (
@@ -34,6 +34,8 @@ _SUFFIXES = (
     ("ization", "ize"),
     ("fulness", "ful"),
     ("iveness", "ive"),
+    ("ators", "at"),
+    ("ator", "at"),
     ("ements", ""),
     ("ement", ""),
     ("ments", ""),

@@ -98,7 +98,7 @@ class Assistant:
         self.units = UnitIndex(self.corpus.documents, self.corpus.chunks, self.embeddings, cache)
         self.idf = BM25Index().fit([c.text for c in self.corpus.chunks])
         self.vocabulary = {w for c in self.corpus.chunks for w in words(c.embedding_text())}
-        self.gate = RelevanceGate(self.idf, self.vocabulary)
+        self.gate = RelevanceGate(self.vocabulary)
         self.guard = Guard(emergency_number_text=settings.emergency_number_text)
         self.audit = AuditLog(settings.audit_log, store_text=settings.audit_store_text)
         self.generator: Any = None
@@ -123,7 +123,11 @@ class Assistant:
         return np.asarray(self.embeddings.embed_query(text), dtype=np.float32)
 
     def retrieve(
-        self, query: str, k: int | None = None, mode: Mode | None = None, query_vector: np.ndarray | None = None
+        self,
+        query: str,
+        k: int | None = None,
+        mode: Mode | None = None,
+        query_vector: np.ndarray | None = None,
     ) -> list[Passage]:
         """The best passages for a query (the front desk's passage finder uses this)."""
         mode = mode or self.settings.retrieval_mode  # type: ignore[assignment]
@@ -187,16 +191,18 @@ class Assistant:
         t2 = time.perf_counter()
         timings = {"embed": (t1 - t0) * 1000, "retrieve": (t2 - t1) * 1000}
         rewritten = query if query != text else ""
-        relevant = self.gate.is_relevant(query, float(np.max(self.search.vectors @ vector)))
+        decline = self.gate.reason_to_decline(query, float(np.max(self.search.vectors @ vector)))
+        relevant = decline is None
         if intent == "personal_decision":
             if not relevant:
                 return Answer(prompts.DEFER_NOTHING_FOUND, abstained=True, intent="personal_decision")
             result = self._compose(query, vector, passages, prompts.INTRO_DEFER)
             result.intent = "personal_decision"
         elif not relevant:
-            off_topic = not self.gate.mentions_topic(query)
-            message = prompts.DECLINE if off_topic else prompts.NOT_FOUND
-            return Answer(message, abstained=True, intent="out_of_scope", rewritten_query=rewritten, timings_ms=timings)
+            message = {"admin": prompts.ADMIN}.get(decline or "", prompts.DECLINE)
+            return Answer(
+                message, abstained=True, intent="out_of_scope", rewritten_query=rewritten, timings_ms=timings
+            )
         else:
             result = self._compose(query, vector, passages, prompts.INTRO)
         result.rewritten_query = rewritten

@@ -15,9 +15,7 @@ DEFER_NOTHING_FOUND = (
     "and the clinic's documents don't cover this. Please ask your doctor or clinician, "
     "who knows your history."
 )
-DISAGREEMENT_INTRO = (
-    "The clinic's documents differ on this, so here is each version with its source:"
-)
+DISAGREEMENT_INTRO = "The clinic's documents differ on this, so here is each version with its source:"
 DISAGREEMENT_OUTRO = "Your clinician can tell you which applies to you."
 DECLINE = (
     "Sorry, I can only answer questions about cluneal nerve entrapment (a cause of low-back "
@@ -29,6 +27,10 @@ NOT_FOUND = (
     "The clinic's documents don't answer that. I can help with cluneal nerve entrapment: its "
     "symptoms, causes, diagnosis, treatments, self-care and exercises, and when to seek care. "
     "For anything else, please ask your clinician."
+)
+ADMIN = (
+    "I can't help with appointments, costs or insurance: please contact the clinic's front desk. "
+    "I can answer questions about cluneal nerve entrapment from the clinic's documents."
 )
 GREETING = (
     "Hello! I answer questions about cluneal nerve entrapment (a cause of low-back and buttock "

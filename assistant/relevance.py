@@ -1,64 +1,99 @@
-"""Relevance gate: does the corpus answer this question at all? (calibrated on the eval set)
+"""Relevance gate: decide whether the corpus can answer a question at all.
 
-Two signals: how close the best passage is in meaning (dense cosine), and how much of the
-question's content the corpus vocabulary knows (after lay-term expansion). A question about
-another condition ("migraine"), general knowledge or chit-chat fails one or both.
+It declines only what is clearly outside the documents: questions far from every passage in
+meaning, questions about another condition or body part that never mention the topic, and
+requests about the clinic's business (costs, appointments). Everything else is answered from
+the passages, because patients ask about "it" and "this" meaning their own pain. The word
+lists are data (``data/scope_terms.yaml``); the thresholds are calibrated on ``evals/cases``.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
 from assistant.conversation import content_words
-from assistant.lexical import BM25Index, expand, words
+from assistant.lexical import DATA_DIR, load_lay_terms, stem, words
 
-# Calibrated on evals/cases (see evals/report.md): answerable vs off-topic questions.
-DENSE_STRONG = 0.50  # this close in meaning is relevant if the corpus knows half the words
-DENSE_MIN = 0.30  # below this nothing in the corpus is about the question
-COVERAGE_STRONG = 0.5
-COVERAGE_MIN = 0.75  # between the two dense thresholds, most words must be the corpus's
+SCOPE_TERMS_FILE = DATA_DIR / "scope_terms.yaml"
 
-TOPIC_WORDS = frozenset(
-    """cluneal clunealgia buttock buttocks butt bum glute glutes gluteal back lumbar iliac crest
-    hip sacrum sacral sacroiliac nerve nerves entrapment entrapped neuralgia neuropathy sciatica
-    pelvis pelvic tailbone spine spinal scn mcn icn""".split()
-)
+DENSE_FLOOR = 0.20  # nothing in the corpus is this far from a question it can answer
+DENSE_WEAK = 0.30  # below this, the question must show it is about the topic
+COVERAGE_WEAK = 0.5
+COVERAGE_STRONG = 0.6
+
+
+@lru_cache(maxsize=1)
+def load_scope_terms(path: Path = SCOPE_TERMS_FILE) -> dict[str, frozenset[tuple[str, ...]]]:
+    """The scope word lists, each a set of word tuples (phrases)."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {name: frozenset(tuple(words(str(t))) for t in terms) for name, terms in raw.items()}
+
+
+def _mentions(tokens: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
+    for phrase in phrases:
+        n = len(phrase)
+        if any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1)):
+            return True
+    return False
 
 
 class RelevanceGate:
-    """Decides whether retrieved passages can answer a question."""
+    """Decides whether the corpus can answer a question."""
 
-    def __init__(self, idf: BM25Index, vocabulary: set[str]) -> None:
-        """Args:
-        idf: BM25 statistics of the corpus.
-        vocabulary: Every word of the corpus (unstemmed, lower case).
+    def __init__(self, vocabulary: set[str]) -> None:
+        """Create the gate.
+
+        Args:
+            vocabulary: Every word of the corpus (unstemmed, lower case).
         """
-        self.idf = idf
         self.vocabulary = vocabulary
+        self.stems = {stem(w) for w in vocabulary}
+        self.terms = load_scope_terms()
 
     def coverage(self, query: str) -> float:
         """Share of the question's content words the corpus knows (directly or as lay terms)."""
         content = content_words(query)
         if not content:
             return 0.0
-        expanded = {w for phrase in expand(query) for w in words(phrase)}
-        known = 0
-        for word in content:
-            lay = {w for phrase in expand(word) for w in words(phrase)}
-            if word in self.vocabulary or lay & self.vocabulary or (word in expanded and not lay):
-                known += 1
+        # Words of a lay phrase the corpus covers ("go away" -> recovery) count as known.
+        tokens = words(query)
+        lay_known: set[str] = set()
+        for phrase, targets in load_lay_terms().items():
+            n = len(phrase)
+            found = any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
+            if found and any(stem(w) in self.stems for t in targets for w in words(t)):
+                lay_known.update(phrase)
+        known = sum(1 for word in content if stem(word) in self.stems or word in lay_known)
         return known / len(content)
 
     def mentions_topic(self, query: str) -> bool:
-        """Whether the question names the assistant's subject at all."""
-        return bool(set(words(query)) & TOPIC_WORDS)
+        """Whether the question names the assistant's subject."""
+        return _mentions(words(query), self.terms["topic"])
 
-    def is_relevant(self, query: str, dense: float) -> bool:
-        """Whether the corpus is about the question (else the assistant declines).
+    def reason_to_decline(self, query: str, dense: float) -> str | None:
+        """Why the corpus cannot answer the question, or None when it may.
 
         Args:
             query: The (rewritten) question.
             dense: Cosine similarity of the question to the closest passage.
+
+        Returns:
+            ``"unrelated"``, ``"other_condition"``, ``"admin"`` or None.
         """
-        cover = self.coverage(query)
-        if dense >= DENSE_STRONG and cover >= COVERAGE_STRONG:
-            return True
-        return dense >= DENSE_MIN and cover >= COVERAGE_MIN
+        tokens = words(query)
+        on_topic = _mentions(tokens, self.terms["topic"])
+        if _mentions(tokens, self.terms["admin"]):
+            return "admin"
+        if not on_topic and _mentions(tokens, self.terms["other_conditions"]):
+            return "other_condition"
+        coverage = self.coverage(query)
+        if on_topic and coverage >= COVERAGE_STRONG:
+            return None  # names the topic in the documents' own words
+        if dense < DENSE_FLOOR:
+            return "unrelated"
+        if dense < DENSE_WEAK and not on_topic and coverage < COVERAGE_WEAK:
+            return "unrelated"
+        return None

@@ -1,4 +1,4 @@
-"""Scope stage: small talk, requests outside the assistant's job, personal decisions, relevance.
+"""Scope stage: small talk, requests outside the assistant's job, and personal decisions.
 
 The message is only ever classified here: text such as "ignore your instructions" or "you
 are now ..." is content to classify, never an instruction that widens the scope.
@@ -10,26 +10,30 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from assistant.lexical import words
+from assistant.relevance import load_scope_terms
+
 Intent = Literal["greeting", "thanks", "goodbye", "task", "personal_decision", "question"]
 
-_GREETING = re.compile(
-    r"^(?:hi+|hello+|hey+|hiya|howdy|good (?:morning|afternoon|evening)|greetings|yo)\b[\s!.,?]*"
-    r"(?:there|everyone|all|assistant|bot)?[\s!.,?]*$",
-    re.IGNORECASE,
+_GREETING_WORDS = frozenset(
+    """hi hii hello hey heya hiya howdy yo greetings morning afternoon evening""".split()
 )
-_THANKS = re.compile(
-    r"^(?:(?:ok(?:ay)?|great|perfect|awesome|cool|brilliant)[\s,!.]*)?"
-    r"(?:thanks?(?: you)?|thank u|thx|ty|cheers|much appreciated|that (?:helps|helped))"
-    r"(?: (?:so|very) much| a lot| again| for (?:the|your) (?:help|info|information|answer))?[\s!.]*$",
-    re.IGNORECASE,
+_THANKS_WORDS = frozenset(["thanks", "thank", "thx", "ty", "cheers", "appreciated", "appreciate"])
+_BYE_WORDS = frozenset(["bye", "goodbye", "byee", "cya"])
+# Words that may pad small talk without asking anything ("ok cool thanks bye", "hey how r u").
+_PADDING = frozenset(
+    """ok okay cool great perfect awesome brilliant lovely nice good so very much a lot you u that
+    this it really helped helps helpful for the your help info information answer again there
+    all everyone how are r is going doing today see ya later night take care have day and oh ah
+    well thats much i im alright fine""".split()
 )
-_GOODBYE = re.compile(r"^(?:bye+|goodbye|see (?:you|ya)|good night|take care)[\s!.]*$", re.IGNORECASE)
+_SMALL_TALK_WORDS = _PADDING | _GREETING_WORDS | _THANKS_WORDS | _BYE_WORDS
+
 # Requests to produce something other than an answer from the documents.
 _TASK = re.compile(
     r"\b(?:write|compose|generate|make up|create|sing|draw|code|program|implement|translate|"
-    r"summari[sz]e the (?:news|book)|tell me a)\b.{0,40}?\b(?:poem|haiku|song|story|joke|essay|"
-    r"code|script|program|function|python|javascript|sql|html|limerick|rap|recipe|letter|email|"
-    r"tweet|lyrics)s?\b"
+    r"tell me a)\b.{0,40}?\b(?:poem|haiku|song|story|joke|essay|code|script|program|function|"
+    r"python|javascript|sql|html|limerick|rap|recipe|letter|email|tweet|lyrics)s?\b"
     r"|\b(?:poem|haiku|limerick|joke|song|story|recipe)\b.{0,20}\babout\b"
     r"|\b(?:python|javascript|sql|regex|bash)\b.{0,30}\b(?:code|script|function|query)\b",
     re.IGNORECASE,
@@ -41,19 +45,19 @@ _PERSONAL = re.compile(
     r"|\b(?:dose|dosage)\b.{0,30}\b(?:should|for me|do i|can i)\b"
     r"|\b\d+\s*(?:mg|milligrams?|mcg)\b"
     r"|\bshould i (?:take|stop|start|quit|keep taking|increase|double|lower|reduce|up|come off|"
-    r"get|have|go for|do|try|skip|cancel|avoid|combine|mix)\b"
-    r"|\b(?:can|could|may) i (?:take|stop|mix|combine|double|increase|drink (?:alcohol|wine|beer))\b"
-    r".{0,60}\b(?:with|and|while|on|medicines?|meds?|pills?|tablets?|doses?|gabapentin|"
-    r"duloxetine|ibuprofen|nsaids?|steroids?|opioids?|alcohol)\b"
-    r"|\b(?:stop(?:ping)?|quit(?:ting)?|come off|coming off|wean(?:ing)? off)\b.{0,30}"
-    r"\b(?:meds?|medicines?|medications?|pills?|tablets?|gabapentin|duloxetine|lyrica|pregabalin|"
-    r"cymbalta|ibuprofen|opioids?|tramadol|steroids?)\b"
-    r"|\b(?:combine|mix(?:ing)?|together with|at the same time as)\b.{0,40}\b(?:meds?|medicines?|"
-    r"medications?|pills?|gabapentin|duloxetine|ibuprofen|nsaids?|alcohol|tramadol|opioids?)\b"
+    r"get|have|go for|do|try|skip|cancel|avoid|combine|mix|pick|choose)\b"
     r"|\b(?:pregnan\w*|breast ?feeding|nursing (?:mother|my baby)|trying to conceive|ttc)\b"
+    r"|\bwhich (?:one|option|treatment|procedure|way)?\s*should i\b"
+    r"|\b(?:safe|ok|okay|right|best) for me\b"
+    r"|\bhow many\b.{0,40}\b(?:a|per) (?:year|month|week|day)\b"
     r"|\b(?:should|do i need to|must i|is it worth)\b.{0,30}\b(?:have|get|go for|undergo|do|book)?\s*"
-    r"(?:the |a |an )?(?:surgery|operation|op|decompression|neurectomy|ablation|rfa|injection|block)\b",
+    r"(?:the |a |an )?(?:surgery|operation|op|decompression|neurectomy|ablation|rfa)\b",
     re.IGNORECASE,
+)
+_DECISION_WORDS = frozenset(
+    """take taking took stop stopping quit quitting start starting combine combining mix mixing
+    together dose dosage doses double increase decrease reduce safe ok okay allowed swap switch
+    instead wean""".split()
 )
 
 
@@ -74,15 +78,33 @@ def classify(message: str) -> ScopeDecision:
         Its intent: small talk, a task outside the assistant's job, a personal decision, or a
         question to answer from the documents.
     """
-    text = message.strip()
-    if _GREETING.match(text):
-        return ScopeDecision("greeting")
-    if _THANKS.match(text):
-        return ScopeDecision("thanks")
-    if _GOODBYE.match(text):
-        return ScopeDecision("goodbye")
-    if _TASK.search(text):
+    tokens = words(message)
+    small_talk = _small_talk(tokens)
+    if small_talk is not None:
+        return ScopeDecision(small_talk)
+    if _TASK.search(message):
         return ScopeDecision("task")
-    if _PERSONAL.search(text):
+    if _PERSONAL.search(message) or _medicine_decision(tokens):
         return ScopeDecision("personal_decision")
     return ScopeDecision("question")
+
+
+def _small_talk(tokens: list[str]) -> Intent | None:
+    """Greetings, thanks and goodbyes: short messages made only of such words and padding."""
+    if not tokens or len(tokens) > 10 or any(t not in _SMALL_TALK_WORDS for t in tokens):
+        return None
+    present = set(tokens)
+    if _THANKS_WORDS & present:
+        return "thanks"
+    if _BYE_WORDS & present or tokens[-2:] in (["take", "care"], ["good", "night"]):
+        return "goodbye"
+    if _GREETING_WORDS & present:
+        return "greeting"
+    return None
+
+
+def _medicine_decision(tokens: list[str]) -> bool:
+    """A medicine named together with a decision about taking, stopping or combining it."""
+    medicines = load_scope_terms()["medicines"]
+    named = any(tuple(tokens[i : i + len(m)]) == m for m in medicines for i in range(len(tokens)))
+    return named and bool(_DECISION_WORDS & set(tokens))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -117,9 +118,7 @@ class Settings:
                 "max_answer_sentences must be between 1 and 10. "
                 f"Currently, it is {self.max_answer_sentences}."
             )
-        if not (
-            self.generator == "extractive" or self.generator.split("/", 1)[0] in {"ollama", "openai"}
-        ):
+        if not (self.generator == "extractive" or self.generator.split("/", 1)[0] in {"ollama", "openai"}):
             raise ConfigError(
                 "generator must be 'extractive', 'ollama/<model>' or 'openai/<model>'. "
                 f"Currently, it is {self.generator!r}."
@@ -192,9 +191,7 @@ def describe_settings() -> list[tuple[str, str, str]]:
     for f in fields(Settings):
         default = f.default
         if isinstance(default, Path):
-            try:
+            with contextlib.suppress(ValueError):
                 default = default.relative_to(PROJECT_ROOT)
-            except ValueError:
-                pass
         rows.append((env_name(f.name), str(default), f.metadata["description"]))
     return rows

@@ -201,7 +201,7 @@ class VectorIndex:
             vectors = self.embeddings.embed_documents([c.embedding_text() for c in batch])
             self.collection.upsert(
                 ids=[c.chunk_id for c in batch],
-                embeddings=vectors,  # type: ignore[arg-type]
+                embeddings=vectors,
                 documents=[c.text for c in batch],
                 metadatas=[_metadata(c) for c in batch],
             )
@@ -232,7 +232,9 @@ class VectorIndex:
         if count == 0:
             return []
         result = self.collection.query(
-            query_embeddings=[[float(x) for x in query_vector]], n_results=min(k, count), include=["distances"]
+            query_embeddings=[[float(x) for x in query_vector]],
+            n_results=min(k, count),
+            include=["distances"],
         )
         ids = result["ids"][0]
         distances = (result.get("distances") or [[]])[0]
