@@ -193,5 +193,5 @@ def describe_settings() -> list[tuple[str, str, str]]:
         if isinstance(default, Path):
             with contextlib.suppress(ValueError):
                 default = default.relative_to(PROJECT_ROOT)
-        rows.append((env_name(f.name), str(default), f.metadata["description"]))
+        rows.append((env_name(f.name), str(default) if default != "" else "(empty)", f.metadata["description"]))
     return rows
