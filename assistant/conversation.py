@@ -131,23 +131,53 @@ def is_followup(question: str, topical: set[str]) -> bool:
     return pointing or (opener and short) or (short and not own_topic)
 
 
+# Alternatives of one kind: a follow-up naming one replaces the others from earlier turns
+# ("what about the inferior one?" after a question about the superior nerves).
+FACETS: tuple[frozenset[str], ...] = (
+    frozenset("superior middle inferior upper lower top bottom".split()),
+    frozenset("heat ice cold".split()),
+    frozenset("sitting standing walking running cycling driving lying".split()),
+    frozenset(
+        """surgery surgical operation decompression neurolysis neurectomy injection injections
+        shot shots block blocks ablation radiofrequency rf rfa stimulation stimulator
+        medication medications meds pills nsaids gabapentin exercises exercise stretches
+        stretching massage physio therapy yoga pilates""".split()
+    ),
+)
+
+
+def _siblings(question_words: set[str]) -> set[str]:
+    """Earlier words that a follow-up's own words replace."""
+    out: set[str] = set()
+    for facet in FACETS:
+        if facet & question_words:
+            out |= facet - question_words
+    return out
+
+
 def rewrite(question: str, turns: Sequence[Turn], topical: set[str]) -> str:
     """Make a follow-up self-contained by adding the subject of the conversation.
 
-    The subject is taken from the most recent user turn that has topical words of its own
-    (assistant turns are not used: they quote documents, which would drown the subject).
+    Earlier user turns are resolved in order first, so a follow-up of a follow-up keeps the
+    original subject. "What about X?" keeps the earlier question and swaps in X; other
+    follow-ups ("how long does it last?") add the earlier subject words. Assistant turns are
+    not used: they quote documents, which would drown the subject.
 
     Returns:
         The question, with the earlier subject words appended when it is a follow-up.
     """
-    if not turns or not is_followup(question, topical):
+    messages = user_messages(turns)
+    if not messages or not is_followup(question, topical):
         return question
-    for previous in reversed(user_messages(turns)):
-        subject = [w for w in content_words(previous) if w in topical]
+    resolved = ""
+    for i, message in enumerate(messages):
+        earlier = [Turn("user", m) for m in messages[:i]]
+        resolved = rewrite(message, earlier, topical) if earlier else message
+    own = set(words(question))
+    replaced = _siblings(own)
+    for previous in [resolved, *reversed(messages)]:
+        subject = [w for w in content_words(previous) if w in topical and w not in replaced]
         if subject:
-            seen: list[str] = []
-            for w in content_words(previous):
-                if w not in seen:
-                    seen.append(w)
+            seen = [w for w in dict.fromkeys(content_words(previous)) if w not in replaced and w not in own]
             return f"{question} ({' '.join(seen[:12])})"
     return question
