@@ -20,8 +20,8 @@ PASSAGES_CONSIDERED = 4
 REDUNDANT_COSINE = 0.82
 RELATIVE_FLOOR = 0.72  # a unit must score at least this share of the best unit
 MIN_UNIT_WORDS = 3
-SOURCES_PER_ANSWER = 3
-SOURCE_FLOOR = 0.5  # a passage's best unit joins the answer if it scores half the best unit
+SOURCES_PER_ANSWER = 4
+SOURCE_FLOOR = 0.4  # a passage's best unit joins the answer if it scores 0.4 of the best unit
 
 
 @dataclass(frozen=True, slots=True)
