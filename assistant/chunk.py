@@ -25,7 +25,7 @@ _BOUNDARY_RE = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[A-Z0-9“\"(])")
 
 
 def _ends_with_abbreviation(text: str) -> bool:
-    word = text.rsplit(None, 1)[-1].rstrip(".").lower() if text.strip() else ""
+    word = text.rsplit(None, 1)[-1].rstrip(".").lstrip("([{“\"'").lower() if text.strip() else ""
     return word in _ABBREVIATIONS or bool(re.fullmatch(r"[a-z]", word))
 
 

@@ -76,7 +76,7 @@ def stem(word: str) -> str:
                 continue
             word = word[: -len(suffix)] + replacement
             break
-    if len(word) > 4 and word[-1] == word[-2] and word[-1] not in "lsz":
+    if len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "lsz":
         word = word[:-1]  # sitting -> sitt -> sit
     if len(word) > 4 and word.endswith("e"):
         word = word[:-1]  # nerve -> nerv, to meet "nerves" -> "nerv"
