@@ -13,7 +13,7 @@ import unicodedata
 # "side).Pain Physician", "options.Neurospine+2wpain.com.au+2". It runs to the end of the
 # line, follows closing punctuation with no space, and is made only of source names
 # (capitalised words or domains) and "+N" counts, so real words are never eaten.
-_SOURCE_WORD = r"(?:[A-Z][\w.\-]*|[a-z][\w\-]*(?:\.[a-z]{2,})+)"
+_SOURCE_WORD = r"(?:[A-Z][\w\-]+(?:\.[\w\-]+)*|[a-z][\w\-]*(?:\.[a-z]{2,})+)"
 _SOURCE_NAME = rf"{_SOURCE_WORD}(?: {_SOURCE_WORD})*"
 _MARKER_RE = re.compile(rf"(?<=[.!?)\]”\"’])(?:{_SOURCE_NAME}(?:\+\d+)?)+\s*$")
 _PLUS_COUNT_RE = re.compile(r"\+\d+")
@@ -27,16 +27,17 @@ _EMOJI_RE = re.compile(
 )
 
 _BYLINE_RE = re.compile(
-    r"\b(?:MD|M\.D\.|DO|PhD|MBBS|DPT|PT|RN|NP|PA-C|FACA|FACPM|FRCS)\b"
-    r"|\b\d+\s+(?:min|minute)s?\s+read\b"
-    r"|\b\d+\s+(?:second|minute|hour|day|week|month|year)s?\s+ago\b"
-    r"|^(?:by|written by|updated|published|posted)\b"
-    r"|^(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}$",
-    re.IGNORECASE,
+    r",\s*(?:MD|M\.D\.|DO|PhD|MBBS|DPT|PT|RN|NP|PA-C|FACA|FACPM|FRCS)\b"
+    r"|\b\d+\s+(?i:min|minute)s?\s+(?i:read)\b"
+    r"|\b\d+\s+(?i:second|minute|hour|day|week|month|year)s?\s+(?i:ago)\b"
+    r"|^(?:By|Written by|Reviewed by)\s+[A-Z][a-z]+"
+    r"|^(?:Updated|Published|Posted)\b.{0,20}\d{4}"
+    r"|^(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}$",
 )
+BYLINE_MAX_WORDS = 12
 
 _FOOTER_RE = re.compile(
-    r"^(?:tel|phone|fax|call|email|e-mail)\s*[:.]"
+    r"^(?i:tel|phone|fax|call|email|e-mail)\s*[:.]"
     r"|\b\d{3}[-.\s)]+\d{3}[-.\s]\d{4}\b"
     r"|^\d{1,6}\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*\s+"
     r"(?:Circle|Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Boulevard|Blvd\.?|Drive|Lane|Way|Court|Parkway)\b"
@@ -93,7 +94,8 @@ def clean_line(line: str) -> str:
 
 def is_byline(line: str) -> bool:
     """Whether a line near the top is an author, date or reading-time byline."""
-    return bool(_BYLINE_RE.search(line.lstrip("-•* ").strip()))
+    text = line.lstrip("-•* ").strip()
+    return len(text.split()) <= BYLINE_MAX_WORDS and bool(_BYLINE_RE.search(text))
 
 
 def is_footer(line: str) -> bool:

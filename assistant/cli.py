@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -93,12 +94,16 @@ def main(argv: list[str] | None = None) -> int:
             report = build_index(settings, rebuild=args.rebuild)
             print(f"Index up to date: {report.summary()}.", file=sys.stderr)
             return 0
+        if args.command == "status":
+            from assistant.embed import MODEL_NAME, HashEmbeddings
+            from assistant.store import VectorIndex
+
+            # Reading the status needs no model: the fake embedder only opens the collection.
+            status = VectorIndex(settings, HashEmbeddings(), MODEL_NAME).status()
+            print(json.dumps(dataclasses.asdict(status) if status else None, indent=2))
+            return 0
         from assistant.pipeline import Assistant
 
-        if args.command == "status":
-            status = Assistant(settings).status()
-            print(json.dumps(status.__dict__ if status else None, indent=2))
-            return 0
         if args.batch is None and args.question is None:
             raise InputError("Give a question, or --batch FILE.")
         if args.batch is None and not args.question.strip():

@@ -157,10 +157,11 @@ def parse_document(
     while lines and clean.is_breadcrumb(lines[0]):
         lines.pop(0)
     if not title and lines:
-        first = lines[0]
+        heading = _MD_HEADING_RE.match(lines[0])
+        first = heading.group(2) if heading else lines[0]
         title = first if len(first) <= 120 else " ".join(first.split()[:10]) + "…"
         warnings.append(f"{source_file}: no manifest entry; title taken from its first line.")
-    if lines and _normalised(lines[0]) == _normalised(title):
+    if lines and _normalised(lines[0].lstrip("#")) == _normalised(title):
         lines.pop(0)
     byline: list[str] = []
     while lines and len(byline) < 6 and clean.is_byline(lines[0]):

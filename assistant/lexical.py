@@ -68,6 +68,7 @@ def stem(word: str) -> str:
     """
     if len(word) <= 3 or not word.isalpha():
         return word
+    stripped = False
     for suffix, replacement in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             if suffix == "s" and word.endswith(("ss", "us", "is")):
@@ -75,8 +76,9 @@ def stem(word: str) -> str:
             if suffix in {"ion", "ions"} and word[-len(suffix) - 1] not in "st":
                 continue
             word = word[: -len(suffix)] + replacement
+            stripped = True
             break
-    if len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "lsz":
+    if stripped and len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "lsz":
         word = word[:-1]  # sitting -> sitt -> sit
     if len(word) > 4 and word.endswith("e"):
         word = word[:-1]  # nerve -> nerv, to meet "nerves" -> "nerv"

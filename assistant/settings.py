@@ -193,5 +193,6 @@ def describe_settings() -> list[tuple[str, str, str]]:
         if isinstance(default, Path):
             with contextlib.suppress(ValueError):
                 default = default.relative_to(PROJECT_ROOT)
-        rows.append((env_name(f.name), str(default) if default != "" else "(empty)", f.metadata["description"]))
+        shown = str(default) if default != "" else "(empty)"
+        rows.append((env_name(f.name), shown, f.metadata["description"]))
     return rows

@@ -7,6 +7,7 @@ collection records the embedding model and a corpus fingerprint, so a stale inde
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -141,6 +142,7 @@ class VectorIndex:
                     f"Cannot reach the Chroma server at {self.location} ({type(exc).__name__}). "
                     "Start it (`chroma run`) or unset CHROMA_HOST to use the local index."
                 ) from exc
+            _forget_client(self.settings.index_dir)
             raise IndexCorruptedError(
                 f"The index at {self.location} is damaged or was made by another version "
                 f"({type(exc).__name__}). Run `python -m assistant index --rebuild` to rebuild it."
@@ -241,6 +243,21 @@ class VectorIndex:
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=False)]
 
 
+def _forget_client(index_dir: Path) -> None:
+    """Drop chromadb's cached client for a folder, so it can be opened again after a rebuild.
+
+    chromadb keeps one system per path for the life of the process (even one that failed to
+    open); without this, an in-process rebuild would keep hitting the broken one.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    for key in [k for k in SharedSystemClient._identifier_to_system if k == str(index_dir)]:
+        system = SharedSystemClient._identifier_to_system.pop(key)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
+        with contextlib.suppress(Exception):
+            system.stop()
+
+
 def remove_local_index(index_dir: Path) -> None:
     """Delete a local index directory for a rebuild, refusing folders that are not ours.
 
@@ -255,4 +272,5 @@ def remove_local_index(index_dir: Path) -> None:
             f"{index_dir} does not look like an index; not deleting it. "
             "Point ASSISTANT_INDEX_DIR at an empty or index folder."
         )
+    _forget_client(index_dir)
     shutil.rmtree(index_dir)

@@ -1,0 +1,177 @@
+"""Lexical retrieval: tokenizer and stemmer, lay-term expansion, BM25 ranking on the real corpus."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from assistant.chunk import chunk_corpus
+from assistant.ingest import load_corpus
+from assistant.lexical import (
+    EXPANSION_WEIGHT,
+    BM25Index,
+    expand,
+    load_lay_terms,
+    normalise,
+    overlap,
+    stem,
+    tokenize,
+    weighted_query,
+    words,
+)
+from assistant.records import Chunk
+from assistant.settings import PROJECT_ROOT
+
+
+@cache
+def _chunks() -> tuple[Chunk, ...]:
+    return tuple(chunk_corpus(load_corpus(PROJECT_ROOT / "corpus")))
+
+
+@cache
+def _bm25() -> BM25Index:
+    return BM25Index().fit([c.embedding_text() for c in _chunks()])
+
+
+def top_chunk(query: str) -> Chunk:
+    ranked = _bm25().top(weighted_query(query), 3)
+    assert ranked, f"nothing found for {query!r}"
+    return _chunks()[ranked[0][0]]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("nerves", "nerve"),
+        ("injections", "injection"),
+        ("injected", "injection"),
+        ("stretches", "stretching"),
+        ("buttocks", "buttock"),
+        ("compressed", "compression"),
+        ("standing", "stand"),
+        ("walking", "walk"),
+        ("burning", "burn"),
+        ("exercises", "exercise"),
+        ("surgeries", "surgery"),
+        ("radiating", "radiate"),
+        ("blocks", "block"),
+    ],
+)
+def test_word_forms_share_a_stem(a: str, b: str) -> None:
+    assert stem(a) == stem(b)
+
+
+@pytest.mark.parametrize(("a", "b"), [("sitting", "sit"), ("running", "run")])
+def test_doubled_consonant_forms_meet_their_short_root(a: str, b: str) -> None:
+    # The stemmer's own docstring promises sitting/sit.
+    assert stem(a) == stem(b)
+
+
+@pytest.mark.parametrize(("a", "b"), [("nerve", "never"), ("block", "back"), ("sacrum", "sacral")])
+def test_different_words_keep_different_stems(a: str, b: str) -> None:
+    assert stem(a) != stem(b)
+
+
+@pytest.mark.parametrize("word", ["t12", "l5", "s1", "2024", "mri", "its", "bus", "sinus", "diagnosis"])
+def test_codes_short_words_and_latin_endings_are_not_mangled(word: str) -> None:
+    assert stem(word) == word
+
+
+def test_tokenize_lowercases_drops_stop_words_and_punctuation() -> None:
+    assert tokenize("The NERVES, injected!") == ["nerv", "inject"]
+    assert tokenize("what is it?") == []
+
+
+def test_normalise_strips_accents_and_apostrophes() -> None:
+    assert normalise("Özçakar’s café") == "ozcakars cafe"
+    assert words("T12–L3 doesn't") == ["t12", "l3", "doesnt"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("my butt hurts", {"buttock"}),
+        ("pain on my hip bone", {"iliac crest"}),
+        ("it hurts when I pee", {"urine", "bladder"}),
+        ("will a shot help", {"injection", "block"}),
+        ("a steroid shot in the butt", {"buttock", "injection", "corticosteroid"}),
+    ],
+)
+def test_lay_terms_expand_to_document_words(question: str, expected: set[str]) -> None:
+    assert expected <= set(expand(question))
+
+
+def test_lay_terms_match_whole_words_only() -> None:
+    assert "buttock" not in expand("button battery")
+    assert "urine" not in expand("the peer review")
+    assert "injection" not in expand("a snapshot")
+
+
+def test_expanded_terms_count_less_than_the_patients_own_words() -> None:
+    query = weighted_query("pain on my hip bone")
+    assert query[stem("hip")] == 1.0
+    assert query[stem("iliac")] == EXPANSION_WEIGHT
+    assert query[stem("crest")] == EXPANSION_WEIGHT
+
+
+def test_a_word_the_patient_used_keeps_full_weight_even_if_also_an_expansion() -> None:
+    query = weighted_query("butt and buttock pain")
+    assert query[stem("buttock")] == 1.0
+
+
+def test_lay_term_table_is_well_formed() -> None:
+    table = load_lay_terms()
+    assert len(table) > 30
+    for phrase, targets in table.items():
+        assert phrase and all(phrase)
+        assert targets and all(t.strip() for t in targets)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected_fragment"),
+    [
+        (
+            "Is cluneal nerve entrapment the same as sciatica?",
+            "Is cluneal nerve entrapment the same as sciatica?",
+        ),
+        ("radiofrequency ablation of the cluneal branches", "radiofrequency (RF) procedures"),
+        ("how long does relief from an image-guided nerve block last", "median duration 6–8 weeks"),
+        ("superior gluteal nerve trendelenburg", "Positive Trendelenburg sign"),
+        ("wallet in back pocket", "removing a wallet from the back pocket"),
+    ],
+)
+def test_bm25_ranks_the_obviously_relevant_chunk_first(question: str, expected_fragment: str) -> None:
+    assert expected_fragment in top_chunk(question).text
+
+
+def test_bm25_finds_the_hip_bone_passage_through_lay_terms() -> None:
+    assert "iliac crest" in top_chunk("my hip bone").text.lower()
+
+
+def test_bm25_finds_nothing_for_words_outside_the_corpus() -> None:
+    assert _bm25().top(weighted_query("quantum chromodynamics"), 5) == []
+
+
+def test_clinic_phone_number_is_not_searchable_text() -> None:
+    assert _bm25().top(weighted_query("407 679 3337 Longwood Boothe"), 5) == []
+
+
+def test_bm25_scores_more_matches_higher_and_ranks_deterministically() -> None:
+    index = BM25Index().fit(["nerve block relief", "nerve pain", "unrelated text here"])
+    query = weighted_query("nerve block")
+    ranked = index.top(query, 3)
+    assert [pos for pos, _ in ranked] == [0, 1]
+    assert ranked[0][1] > ranked[1][1] > 0
+    assert index.top(query, 3) == ranked
+    assert index.idf(stem("nerve")) < index.idf(stem("block"))
+    assert index.idf("absent") == 0.0
+
+
+def test_bm25_on_an_empty_corpus_returns_nothing() -> None:
+    assert BM25Index().fit([]).top({"nerv": 1.0}, 3) == []
+
+
+def test_overlap_is_jaccard() -> None:
+    assert overlap(["a", "b"], ["b", "c"]) == pytest.approx(1 / 3)
+    assert overlap([], ["a"]) == 0.0
