@@ -111,6 +111,12 @@ class Settings:
                 "retrieval_mode must be one of 'hybrid', 'bm25', 'dense'. "
                 f"Currently, it is {self.retrieval_mode!r}."
             )
+        for name in ("chroma_port", "port"):
+            value = getattr(self, name)
+            if not 1 <= value <= 65535:
+                raise ConfigError(f"{name} must be between 1 and 65535. Currently, {name} is {value}.")
+        if self.llm_timeout_s <= 0:
+            raise ConfigError(f"llm_timeout_s must be greater than 0. Currently, it is {self.llm_timeout_s}.")
         if self.embedder not in {"minilm", "fake"}:
             raise ConfigError(f"embedder must be 'minilm' or 'fake'. Currently, it is {self.embedder!r}.")
         if not 1 <= self.max_answer_sentences <= 10:

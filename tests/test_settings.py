@@ -166,3 +166,15 @@ def test_describe_settings_shows_project_paths_relative() -> None:
     assert defaults["ASSISTANT_CORPUS_DIR"] == "corpus"
     assert defaults["ASSISTANT_INDEX_DIR"] == "index"
     assert defaults["ASSISTANT_TOP_K"] == "5"
+
+
+@pytest.mark.parametrize("name", ["CHROMA_PORT", "ASSISTANT_PORT"])
+@pytest.mark.parametrize("value", ["0", "70000", "-1"])
+def test_out_of_range_ports_are_rejected_with_the_bad_value(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=value):
+        load_settings(environ={name: value})
+
+
+def test_non_positive_llm_timeout_is_rejected() -> None:
+    with pytest.raises(ConfigError, match="llm_timeout_s"):
+        load_settings(environ={"ASSISTANT_LLM_TIMEOUT_S": "0"})
