@@ -221,7 +221,7 @@ class Assistant:
         numbered, citations = compose.number_citations(selection.units)
         extractive = Answer(compose.render_answer(numbered, intro), citations=citations)
         if self.generator is not None:
-            return self.generator.answer(query, passages, extractive)
+            return self.generator.answer(query, passages, extractive, intro=intro)
         return extractive
 
     def _render_disagreement(self, disagreements: list[Any], passages: list[Passage]) -> Answer:

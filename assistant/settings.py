@@ -124,7 +124,8 @@ class Settings:
                 "max_answer_sentences must be between 1 and 10. "
                 f"Currently, it is {self.max_answer_sentences}."
             )
-        if not (self.generator == "extractive" or self.generator.split("/", 1)[0] in {"ollama", "openai"}):
+        provider, _, model = self.generator.partition("/")
+        if not (self.generator == "extractive" or (provider in {"ollama", "openai"} and model)):
             raise ConfigError(
                 "generator must be 'extractive', 'ollama/<model>' or 'openai/<model>'. "
                 f"Currently, it is {self.generator!r}."
