@@ -1118,3 +1118,30 @@ def _shared_guard() -> Guard:
     if not _GUARD:
         _GUARD.append(Guard())
     return _GUARD[0]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "if they cut the nerve will my butt be numb forever",
+        "does losing weight help with cluneal nerve pain",
+        "can a car accident damage these nerves",
+        "i keep dribbling the ball at basketball and my back hurts",
+    ],
+)
+def test_questions_about_causes_treatments_and_consequences_stay_routine(message: str) -> None:
+    assert Guard().check(message).level == "routine"
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        ("what if i lose bladder control, been dribbling all day", "emergency"),
+        ("been dribbling all day and my lower back aches", "emergency"),
+        ("can a fall damage the nerve? i fell off a ladder yesterday", "urgent"),
+        ("does it help that ive lost 10 kg without trying?", "urgent"),
+        ("i was in a car accident last week and now my back hurts", "urgent"),
+    ],
+)
+def test_a_report_next_to_a_general_question_still_escalates(message: str, level: str) -> None:
+    assert Guard().check(message).level == level
