@@ -141,8 +141,7 @@ def number_citations(
 def render_unit(unit: Unit, n: int) -> str:
     """A unit with its citation marker: a sentence, or a lead-in and its list."""
     if unit.is_list:
-        head = unit.text.split("\n", 1)[0]
-        lead = head if head.endswith(":") else ""
+        lead = " ".join(unit.lead.split("\n"))
         items = "\n".join(f"- {item}" for item in unit.items)
         return f"{lead} [{n}]\n{items}" if lead else f"[{n}]\n{items}"
     return f"{unit.text} [{n}]"

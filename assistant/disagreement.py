@@ -35,7 +35,7 @@ FACT_TYPES = (
         name="spinal levels",
         question=re.compile(
             r"\b(?:come from|comes from|originat\w*|aris\w*|emerg\w*|root\w*|levels?|"
-            r"branch(?:es)? (?:off|from)|spinal nerves?|vertebra\w*|which nerves?)\b",
+            r"branch(?:es)? (?:off|from)|spinal nerves?|vertebra\w*)\b",
             re.IGNORECASE,
         ),
         value=re.compile(r"\b([TLS])(\d{1,2})\s*[–-]\s*([TLS])?(\d{1,2})\b"),

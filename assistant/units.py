@@ -35,6 +35,7 @@ class Unit:
     end: int
     text: str
     items: tuple[str, ...] = ()  # list items when this unit is a lead-in with its list
+    lead: str = ""  # the lead-in line(s) of a list ("Injury to the Middle Cluneal Nerve:" ...)
     kind: str = "sentence"
     context: str = ""  # section path and the sentence before, to know what the unit is about
 
@@ -58,6 +59,11 @@ def units_for_chunk(doc: Document, chunk: Chunk) -> list[Unit]:
         text = doc.text[block.start : block.end]
         run = []
         j = i + (1 if text.endswith(":") or block.kind == "bullet" else 0)
+        # Lead-ins may be stacked: "Injury to the Middle Cluneal Nerve:" / "Typical Causes:".
+        while text.endswith(":") and j < len(blocks) and blocks[j].kind == "paragraph":
+            if not doc.text[blocks[j].start : blocks[j].end].endswith(":"):
+                break
+            j += 1
         while j < len(blocks) and blocks[j].kind == "bullet":
             item = doc.text[blocks[j].start : blocks[j].end]
             if len(item.split()) > SHORT_ITEM_WORDS:
@@ -68,6 +74,7 @@ def units_for_chunk(doc: Document, chunk: Chunk) -> list[Unit]:
         if len(run) >= 2 and (lead or block.kind == "bullet"):
             first = block if lead else run[0]
             items = tuple(doc.text[b.start : b.end] for b in run)
+            lead_text = doc.text[first.start : run[0].start].strip() if lead else ""
             units.append(
                 Unit(
                     chunk.chunk_id,
@@ -76,6 +83,7 @@ def units_for_chunk(doc: Document, chunk: Chunk) -> list[Unit]:
                     run[-1].end,
                     doc.text[first.start : run[-1].end],
                     items,
+                    lead_text,
                     "list",
                     chunk.section_path,
                 )
@@ -89,7 +97,9 @@ def units_for_chunk(doc: Document, chunk: Chunk) -> list[Unit]:
         for start, end in split_sentences(text, block.start):
             sentence = doc.text[start:end]
             context = f"{chunk.section_path} {previous}"
-            units.append(Unit(chunk.chunk_id, doc.doc_id, start, end, sentence, (), block.kind, context))
+            units.append(
+                Unit(chunk.chunk_id, doc.doc_id, start, end, sentence, kind=block.kind, context=context)
+            )
             previous = sentence
         i += 1
     return units
