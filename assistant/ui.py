@@ -276,7 +276,7 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
     model's tokenizer is not safe to call from two threads at once.
     """
     calls = Callbacks(assistant)
-    model = {"concurrency_id": "assistant", "concurrency_limit": 1}
+    model: dict[str, Any] = {"concurrency_id": "assistant", "concurrency_limit": 1}
     faq = build_faq(assistant.corpus.documents)
     chunks_per_doc: dict[str, int] = {}
     for chunk in assistant.corpus.chunks:
