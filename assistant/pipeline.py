@@ -183,6 +183,8 @@ class Assistant:
             return Answer(answer=SMALL_TALK[intent], abstained=True, intent=intent)
         if intent == "task":
             return Answer(answer=prompts.DECLINE, abstained=True, intent="out_of_scope")
+        if intent == "other_language":
+            return Answer(answer=prompts.OTHER_LANGUAGE, abstained=True, intent="out_of_scope")
         query = rewrite(text, turns, self.vocabulary)
         t0 = time.perf_counter()
         vector = self.embed(query)

@@ -32,6 +32,11 @@ ADMIN = (
     "I can't help with appointments, costs or insurance: please contact the clinic's front desk. "
     "I can answer questions about cluneal nerve entrapment from the clinic's documents."
 )
+OTHER_LANGUAGE = (
+    "Sorry, I can only answer in English, from the clinic's English documents. Please ask your "
+    "question in English, or ask the clinic's staff for help. If you think this is an "
+    "emergency, call your local emergency number now."
+)
 GREETING = (
     "Hello! I answer questions about cluneal nerve entrapment (a cause of low-back and buttock "
     "pain) from the clinic's documents. What would you like to know?"

@@ -10,10 +10,21 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from assistant.lexical import words
+from assistant.lexical import STOPWORDS, words
 from assistant.relevance import load_scope_terms
 
-Intent = Literal["greeting", "thanks", "goodbye", "task", "personal_decision", "question"]
+Intent = Literal["greeting", "thanks", "goodbye", "task", "other_language", "personal_decision", "question"]
+
+# Function words of other languages patients may write in (Spanish, Portuguese, French,
+# German, Italian). The documents are English only, so such a message is declined politely
+# (the guard has already read it, including its non-English red-flag rule).
+_FOREIGN_WORDS = frozenset(
+    """el los las una unos por para con que del muy pero como esta estoy tengo puedo duele
+    dolor espalda nalga nervio ayuda meu minha uma com nao estou tenho dor costas les des est
+    pour avec une je suis mon mes dans mal dos quoi comment der die das und ist nicht ich mein
+    meine eine einen bei mit fur schmerzen rucken was wie hilft gegen il lo gli della sono mio
+    mia schiena""".split()
+)
 
 _GREETING_WORDS = frozenset(
     """hi hii hello hey heya hiya howdy yo greetings morning afternoon evening""".split()
@@ -35,7 +46,8 @@ _TASK = re.compile(
     r"tell me a)\b.{0,40}?\b(?:poem|haiku|song|story|joke|essay|code|script|program|function|"
     r"python|javascript|sql|html|limerick|rap|recipe|letter|email|tweet|lyrics)s?\b"
     r"|\b(?:poem|haiku|limerick|joke|song|story|recipe)\b.{0,20}\babout\b"
-    r"|\b(?:python|javascript|sql|regex|bash)\b.{0,30}\b(?:code|script|function|query)\b",
+    r"|\b(?:python|javascript|sql|regex|bash)\b.{0,30}\b(?:code|script|function|query)\b"
+    r"|^\s*(?:please\s+)?translate\b|\btranslate (?:this|that|it|into|to)\b",
     re.IGNORECASE,
 )
 # Decisions that belong to the patient and their clinician.
@@ -84,6 +96,8 @@ def classify(message: str) -> ScopeDecision:
         return ScopeDecision(small_talk)
     if _TASK.search(message):
         return ScopeDecision("task")
+    if _other_language(tokens):
+        return ScopeDecision("other_language")
     if _PERSONAL.search(message) or _medicine_decision(tokens):
         return ScopeDecision("personal_decision")
     return ScopeDecision("question")
@@ -101,6 +115,13 @@ def _small_talk(tokens: list[str]) -> Intent | None:
     if _GREETING_WORDS & present:
         return "greeting"
     return None
+
+
+def _other_language(tokens: list[str]) -> bool:
+    """Mostly another language: several of its function words and few English ones."""
+    foreign = sum(t in _FOREIGN_WORDS for t in tokens)
+    english = sum(t in STOPWORDS for t in tokens)
+    return foreign >= 2 and foreign > english
 
 
 def _medicine_decision(tokens: list[str]) -> bool:

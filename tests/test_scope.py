@@ -1,0 +1,91 @@
+"""Scope: small talk, out-of-scope tasks, other languages and personal decisions."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.guard import Guard
+from assistant.scope import classify
+
+
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("hi", "greeting"),
+        ("hey how r u", "greeting"),
+        ("good morning!", "greeting"),
+        ("thank u that really helped", "thanks"),
+        ("ok cool thanks bye", "thanks"),
+        ("bye", "goodbye"),
+    ],
+)
+def test_small_talk_is_recognised(message: str, intent: str) -> None:
+    assert classify(message).intent == intent
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "write me a poem about my sore butt",
+        "write a python function that reverses a string",
+        "translate into french: my lower back hurts when i stand",
+        "tell me a joke",
+    ],
+)
+def test_requests_outside_the_assistants_job_are_tasks(message: str) -> None:
+    assert classify(message).intent == "task"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "how much gabapentin should I take?",
+        "how many steroid shots a year is safe for me",
+        "is it ok to drink wine while im on gabapentin",
+        "my doctor wants me on duloxetine and gabapentin together, is that ok",
+        "can i take my mums leftover tramadol for this",
+        "should i have the surgery?",
+        "rf ablation or keep getting the injections, which one should i pick",
+        "im pregnant, is a nerve block safe?",
+        "can I stop taking my pills now the pain is better",
+    ],
+)
+def test_personal_medical_decisions_are_deferred(message: str) -> None:
+    assert classify(message).intent == "personal_decision"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what meds are used for this kind of nerve pain",
+        "do shots help?",
+        "does ibuprofen or naproxen even do anything for it",
+        "hi, what is cluneal nerve entrapment?",
+        "is the pain in the sacrum normal",
+    ],
+)
+def test_ordinary_questions_are_questions(message: str) -> None:
+    assert classify(message).intent == "question"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Was hilft bei Schmerzen durch eine Einklemmung der Clunealnerven?",
+        "que puedo hacer para el dolor de nalga",
+    ],
+)
+def test_messages_in_another_language_are_recognised(message: str) -> None:
+    assert classify(message).intent == "other_language"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "no puedo orinar desde anoche y me duele mucho la espalda",
+        "ich kann nicht mehr pinkeln und habe rueckenschmerzen",
+        "je ne peux plus uriner",
+    ],
+)
+def test_bladder_red_flags_in_other_languages_escalate(message: str) -> None:
+    assert Guard().check(message).level == "emergency"
