@@ -1,4 +1,3 @@
-# ruff: noqa: E501 - the calibration data below is one readable case per line
 """The verifier of generated answers: markers, figures, lexical and embedding support.
 
 Fast tests use the deterministic hash embedder on real corpus passages; the slow test redoes the
