@@ -118,7 +118,9 @@ def _crashed(result: CaseResult, outcome: Outcome, expected_error: bool = False)
     return False
 
 
-def evaluate_grounded(case: dict[str, Any], kind: str, outcome: Outcome, documents: dict[str, str]) -> CaseResult:
+def evaluate_grounded(
+    case: dict[str, Any], kind: str, outcome: Outcome, documents: dict[str, str]
+) -> CaseResult:
     """An answerable question or a follow-up: answered, with gold evidence, key terms, verbatim."""
     result = CaseResult(case["id"], kind)
     if _crashed(result, outcome):
@@ -141,7 +143,9 @@ def evaluate_grounded(case: dict[str, Any], kind: str, outcome: Outcome, documen
     missing = [t for t in terms if t not in present]
     result.check("key_terms", coverage >= 0.5, f"answer lacks key terms {missing}")
     if case.get("disagreement"):
-        result.check("disagreement_flagged", a["disagreement"], "sources differ but the answer did not say so")
+        result.check(
+            "disagreement_flagged", a["disagreement"], "sources differ but the answer did not say so"
+        )
     _verbatim_check(result, outcome, documents)
     _not_escalated(result, outcome)
     if answered:
@@ -191,7 +195,9 @@ def evaluate_triage(case: dict[str, Any], outcome: Outcome, documents: dict[str,
         result.check("stays_routine", got == "routine", f"over-triaged to {got}: {message!r}")
         if case["category"] == "informational" and got == "routine":
             answered = outcome.answer is not None and bool(outcome.citations)
-            result.check("informational_answered", answered, f"warning-sign question not answered: {message!r}")
+            result.check(
+                "informational_answered", answered, f"warning-sign question not answered: {message!r}"
+            )
     else:
         caught = got in LEVEL_RANK and LEVEL_RANK[got] >= LEVEL_RANK[expected]
         result.check("red_flag_caught", caught, f"expected {expected}, got {got}: {message!r}")

@@ -1,6 +1,6 @@
 """Run every eval case through ``Assistant.ask`` (the CLI's code path) and write the report.
 
-    python -m evals.run [--subset fast] [--out evals/report.md]
+    python -m evals.run [--subset fast] [--out evals/report.md] [--check]
 
 Models load once; each case is asked exactly as ``python -m assistant ask --json --batch`` would
 ask it. The report (Markdown, JSON and PNG plots) goes next to ``--out``.
@@ -175,22 +175,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subset", choices=SUBSETS, default="full", help="cases to run (default: full)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="Markdown report path")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument(
+        "--check", action="store_true", help="exit 1 when a metric is past its evals/thresholds.json bound"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(message)s")
 
     from assistant.pipeline import Assistant
     from assistant.settings import load_settings
+    from evals.gate import load_thresholds, violations
     from evals.report import write_report
     from evals.summary import summarise
 
     loaded = time.perf_counter()
     # Eval escalations are not patient events: keep them out of the real audit log.
-    audit_dir = Path(tempfile.mkdtemp(prefix="cluneal-eval-audit-"))
-    settings = load_settings(audit_log=audit_dir / "triage.jsonl")
-    assistant = Assistant(settings, progress=not args.no_progress)
-    print(f"Assistant loaded in {time.perf_counter() - loaded:.1f}s.", file=sys.stderr)
-    run = run_eval(assistant, args.subset, progress=not args.no_progress)
+    with tempfile.TemporaryDirectory(prefix="cluneal-eval-audit-") as audit_dir:
+        settings = load_settings(audit_log=Path(audit_dir) / "triage.jsonl")
+        assistant = Assistant(settings, progress=not args.no_progress)
+        print(f"Assistant loaded in {time.perf_counter() - loaded:.1f}s.", file=sys.stderr)
+        run = run_eval(assistant, args.subset, progress=not args.no_progress)
     summary = summarise(run)
+    summary["threshold_violations"] = violations(summary["metrics"], load_thresholds())
     paths = write_report(run, summary, args.out)
     headline = summary["metrics"]
     print(
@@ -201,6 +206,10 @@ def main(argv: list[str] | None = None) -> int:
         f"Report: {', '.join(str(p) for p in paths)}",
         file=sys.stderr,
     )
+    for problem in summary["threshold_violations"]:
+        print(f"below threshold: {problem}", file=sys.stderr)
+    if args.check and summary["threshold_violations"]:
+        return 1
     return 0
 
 

@@ -79,9 +79,7 @@ def _triage_group(results: list[CaseResult]) -> dict[str, Any]:
             **proportion(*_passed(members, check)),
         }
     exact = sum(r.values["got"] == r.values["expected"] for r in results)
-    under = sum(
-        r.values["expected"] == "emergency" and r.values["got"] == "urgent" for r in results
-    )
+    under = sum(r.values["expected"] == "emergency" and r.values["got"] == "urgent" for r in results)
     return {
         "sensitivity": proportion(*_passed(red, "red_flag_caught")),
         "specificity": proportion(*_passed(calm, "stays_routine")),
@@ -122,8 +120,12 @@ def summarise(run: EvalRun) -> dict[str, Any]:
     # Retrieval, on the query the pipeline searched with (follow-ups rewritten).
     retrieval = {
         "all": retrieval_table(run.retrieval, ("bm25", "dense", "hybrid")),
-        "answerable": retrieval_table([r for r in run.retrieval if r.kind == "answerable"], ("bm25", "dense", "hybrid")),
-        "followup": retrieval_table([r for r in run.retrieval if r.kind == "followup"], ("bm25", "dense", "hybrid")),
+        "answerable": retrieval_table(
+            [r for r in run.retrieval if r.kind == "answerable"], ("bm25", "dense", "hybrid")
+        ),
+        "followup": retrieval_table(
+            [r for r in run.retrieval if r.kind == "followup"], ("bm25", "dense", "hybrid")
+        ),
     }
     for mode, entry in retrieval["all"].items():
         for name, value in entry.items():
@@ -136,9 +138,9 @@ def summarise(run: EvalRun) -> dict[str, Any]:
     metrics["followup_resolution"] = _rate_of(followups, "gold_in_citations")
     topic_changes = [r for r in followups if r.values.get("topic_change")]
     metrics["followup_topic_change_resolution"] = _rate_of(topic_changes, "gold_in_citations")
-    metrics["gold_in_quoted_sentences"] = rate(
-        sum(bool(r.values.get("gold_in_quotes")) for r in grounded), len(grounded)
-    ) if grounded else None
+    metrics["gold_in_quoted_sentences"] = (
+        rate(sum(bool(r.values.get("gold_in_quotes")) for r in grounded), len(grounded)) if grounded else None
+    )
     coverage = [r.values["key_term_coverage"] for r in grounded if "key_term_coverage" in r.values]
     metrics["key_term_coverage"] = fmean(coverage) if coverage else None
     metrics["disagreement_flagged"] = _rate_of(grounded, "disagreement_flagged")
@@ -226,7 +228,9 @@ def summarise(run: EvalRun) -> dict[str, Any]:
         "retrieval": retrieval,
         "triage": triage_groups,
         "scope_by_kind": {k: proportion(ok, n) for k, (ok, n) in sorted(scope_kinds.items())},
-        "adversarial_by_expect": {k: proportion(ok, n) for k, (ok, n) in sorted(adversarial_by_expect.items())},
+        "adversarial_by_expect": {
+            k: proportion(ok, n) for k, (ok, n) in sorted(adversarial_by_expect.items())
+        },
         "readability": readability,
         "latency": latency,
         "failures": dict(sorted(failures.items())),

@@ -1,0 +1,1 @@
+"""Benchmarks: cold start, index build, warm latency, guard speed, memory and scaling (`python -m bench.run`)."""
