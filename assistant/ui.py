@@ -7,6 +7,8 @@ it is always shown as text, never interpreted as HTML, Markdown, LaTeX or a temp
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 import gradio as gr
@@ -51,7 +53,7 @@ CSS = """
 .sources, .passages, .faq {list-style: none; padding: 0; margin: 0;}
 .sources li, .passages li {margin: 0 0 12px; overflow-wrap: anywhere;}
 .sources blockquote, .passages blockquote {margin: 4px 0 0; padding-left: 10px; border-left: 3px solid #888;}
-.where {font-size: 0.9em; opacity: 0.85;}
+.where {font-size: 0.9em;}
 mark {background: #fff176; color: #1a1a1a; padding: 0 2px;}
 .faq details {margin: 0 0 6px;} .faq summary {cursor: pointer; font-weight: 600;}
 :focus-visible {outline: 3px solid #1f5fbf !important; outline-offset: 2px;}
@@ -72,14 +74,37 @@ def as_text(text: str) -> str:
     return "".join(c if c.isalnum() or c in " \n" or ord(c) > 127 else f"&#{ord(c)};" for c in text)
 
 
-def alert_html(triage: str, message: str) -> str:
-    """An alert nobody can miss: colour, icon and heading text (not colour alone)."""
-    style = ALERT_STYLES[triage]
+def as_lines(text: str) -> str:
+    """Text shown as text, its line breaks kept (document lists stay one item a line)."""
+    return as_text(text).replace("\n", "<br>")
+
+
+def alert_html(triage: str, message: str, announce: bool = False) -> str:
+    """An alert nobody can miss: colour, icon and heading text (not colour alone).
+
+    Args:
+        triage: ``"emergency"`` or ``"urgent"``.
+        message: The guard's fixed alert text.
+        announce: Mark it ``role="alert"`` so screen readers read it at once (the banner only,
+            so it is not announced twice).
+    """
+    role = ' role="alert"' if announce else ""
     return (
-        f'<div class="alert alert-{triage}" role="alert"><p class="alert-heading">'
-        f'<span class="alert-icon" aria-hidden="true"></span>{as_text(style["heading"])}</p>'
-        f"<p>{as_text(message)}</p></div>"
+        f'<div class="alert alert-{triage}"{role}><p class="alert-heading">'
+        f'<span class="alert-icon" aria-hidden="true"></span>{as_text(ALERT_STYLES[triage]["heading"])}</p>'
+        f"<p>{as_lines(message)}</p></div>"
     )
+
+
+def banner_html(result: Answer | None) -> str:
+    """The alert banner above the chat, for an emergency or urgent latest answer; else empty.
+
+    The chat scrolls to the end of a long reply, which can hide the alert's heading on a phone;
+    the banner keeps it in view.
+    """
+    if result is None or result.triage not in ALERT_STYLES:
+        return ""
+    return alert_html(result.triage, result.answer, announce=True)
 
 
 def answer_html(result: Answer) -> str:
@@ -104,7 +129,7 @@ def sources_html(result: Answer | None) -> str:
     items = "".join(
         f'<li id="source-{c.n}"><strong>[{c.n}] {as_text(c.title)}</strong><br>'
         f'<span class="where">Section: {as_text(c.section or "—")}</span>'
-        f"<blockquote>“{as_text(_quote(c))}”</blockquote></li>"
+        f"<blockquote>“{as_lines(_quote(c))}”</blockquote></li>"
         for c in result.citations
     )
     return f'<h3>Sources</h3><ul class="sources">{items}</ul>'
@@ -112,20 +137,23 @@ def sources_html(result: Answer | None) -> str:
 
 def chat_messages(conversation: list[Exchange]) -> list[dict[str, str]]:
     """The chat as shown: user text escaped, answers rendered."""
-    shown = []
-    for question, result in conversation:
-        shown.append({"role": "user", "content": as_text(question)})
-        shown.append({"role": "assistant", "content": answer_html(result)})
-    return shown
+    return [
+        message
+        for question, result in conversation
+        for message in (
+            {"role": "user", "content": as_text(question)},
+            {"role": "assistant", "content": answer_html(result)},
+        )
+    ]
 
 
 def history_of(conversation: list[Exchange]) -> list[dict[str, str]]:
     """The conversation in the CLI batch format, for follow-up questions."""
-    turns = []
-    for question, result in conversation:
-        turns.append({"role": "user", "content": question})
-        turns.append({"role": "assistant", "content": result.answer})
-    return turns
+    return [
+        turn
+        for question, result in conversation
+        for turn in ({"role": "user", "content": question}, {"role": "assistant", "content": result.answer})
+    ]
 
 
 def query_stems(query: str) -> set[str]:
@@ -147,7 +175,7 @@ def highlight(text: str, stems: set[str]) -> str:
             out += [as_text(text[last : match.start()]), f"<mark>{as_text(match.group())}</mark>"]
             last = match.end()
     out.append(as_text(text[last:]))
-    return "".join(out)
+    return "".join(out).replace("\n", "<br>")
 
 
 def passages_html(query: str, passages: list[Passage]) -> str:
@@ -184,7 +212,7 @@ def faq_html(entries: list[FaqEntry]) -> str:
     return f'<ul class="faq">{items}</ul>'
 
 
-def documents_html(documents: list[Document], chunks_per_doc: dict[str, int]) -> str:
+def documents_html(documents: list[Document], chunks_per_doc: Mapping[str, int]) -> str:
     """The corpus: each document's title, author, description and file."""
     rows = "".join(
         f"<li><strong>{as_text(d.title)}</strong>"
@@ -201,14 +229,15 @@ def status_html(status: IndexStatus | None) -> str:
     """The index status: chunks, embedding model and when it was built."""
     if status is None:
         return "<p>Index not built: run <code>make index</code>.</p>"
-    rows = [
-        ("Passages (chunks)", str(status.chunks)),
-        ("Embedding model", status.embedding_model),
-        ("Built", status.built_at),
-        ("Location", status.location),
-        ("Fingerprint", status.fingerprint[:16]),
-    ]
-    body = "".join(f"<tr><th scope='row'>{as_text(k)}</th><td>{as_text(v)}</td></tr>" for k, v in rows)
+    rows = {
+        "Passages (chunks)": str(status.chunks),
+        "Embedding model": status.embedding_model,
+        "Built": status.built_at,
+        "Location": status.location,
+    }
+    body = "".join(
+        f"<tr><th scope='row'>{as_text(k)}</th><td>{as_text(v)}</td></tr>" for k, v in rows.items()
+    )
     return f"<table>{body}</table>"
 
 
@@ -220,15 +249,15 @@ class Callbacks:
         self.assistant = assistant
 
     def respond(self, message: str, conversation: list[Exchange]) -> tuple[Any, ...]:
-        """Answer a chat message; returns (chat, conversation, sources, textbox)."""
+        """Answer a chat message; returns (chat, conversation, sources, alert banner, textbox)."""
         try:
             result = self.assistant.ask(message, history_of(conversation))
         except InputError as exc:
             if message and message.strip():
                 gr.Warning(str(exc))
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         conversation = [*conversation, (message, result)]
-        return chat_messages(conversation), conversation, sources_html(result), ""
+        return chat_messages(conversation), conversation, sources_html(result), banner_html(result), ""
 
     def asking(self, text: str) -> Any:
         """A handler that sends a fixed (example) question."""
@@ -240,7 +269,7 @@ class Callbacks:
 
     def clear(self) -> tuple[Any, ...]:
         """Start a new conversation."""
-        return [], [], sources_html(None), ""
+        return [], [], sources_html(None), "", ""
 
     def search(self, query: str) -> tuple[str, str]:
         """Front desk search: (passages HTML, copy-ready answer)."""
@@ -278,9 +307,7 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
     calls = Callbacks(assistant)
     model: dict[str, Any] = {"concurrency_id": "assistant", "concurrency_limit": 1}
     faq = build_faq(assistant.corpus.documents)
-    chunks_per_doc: dict[str, int] = {}
-    for chunk in assistant.corpus.chunks:
-        chunks_per_doc[chunk.doc_id] = chunks_per_doc.get(chunk.doc_id, 0) + 1
+    chunks_per_doc = Counter(chunk.doc_id for chunk in assistant.corpus.chunks)
 
     with gr.Blocks(title="Cluneal Assistant", analytics_enabled=False) as app:
         gr.Markdown("# Cluneal Assistant")
@@ -289,6 +316,7 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
                 note = f"<strong>Please note:</strong> {as_text(prompts.STANDING_NOTE)}"
                 gr.HTML(f'<p class="standing-note" role="note">{note}</p>')
                 conversation = gr.State([])
+                banner = gr.HTML(elem_id="alert-banner")
                 chat = gr.Chatbot(
                     label="Conversation", elem_id="chat", height=420, latex_delimiters=[],
                     feedback_options=None, buttons=[], sanitize_html=True,
@@ -323,7 +351,7 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
                 gr.Markdown("## Index status")
                 status = gr.HTML(status_html(assistant.status()), padding=True)
 
-        chat_outputs = [chat, conversation, sources, question]
+        chat_outputs = [chat, conversation, sources, banner, question]
         for trigger in (question.submit, send.click):
             trigger(calls.respond, [question, conversation], chat_outputs, api_visibility="private", **model)
         for button, text in zip(examples, EXAMPLE_QUESTIONS, strict=True):

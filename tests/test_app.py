@@ -77,13 +77,13 @@ def test_non_ascii_text_is_kept_readable() -> None:
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_html_payload_in_chat_is_shown_as_text(calls: ui.Callbacks, payload: str) -> None:
-    chat, conversation, _sources, textbox = calls.respond(payload, [])
+    chat, conversation, _sources, banner, textbox = calls.respond(payload, [])
     user = chat[0]
     assert user["role"] == "user"
     assert no_markup(user["content"])
     assert html.unescape(user["content"]) == payload
     assert conversation[0][0] == payload  # the assistant sees the user's own words
-    assert textbox == ""
+    assert textbox == "" and banner == ""
 
 
 def test_answer_markers_are_bold_and_the_rest_escaped() -> None:
@@ -94,9 +94,10 @@ def test_answer_markers_are_bold_and_the_rest_escaped() -> None:
 
 
 def test_sources_panel_escapes_titles_and_quotes() -> None:
-    cite = Citation(1, "doc", "<img src=x onerror=alert(1)>", "c1", "text <script>", "S > T", ("q <i>",))
+    cite = Citation(1, "doc", "<img src=x onerror=alert(1)>", "c1", "text <script>", "S > T", ("q <i>\n- x",))
     panel = ui.sources_html(Answer("A [1].", citations=[cite]))
     assert no_markup(panel) and "<i>" not in panel
+    assert "q &#60;i&#62;<br>&#45; x" in panel  # list lines stay lines
     assert 'id="source-1"' in panel and "[1]" in panel and "Section: S &#62; T" in panel
 
 
@@ -120,7 +121,7 @@ def test_alert_colours_meet_wcag_aa_and_match_the_css(level: str) -> None:
 
 @pytest.mark.parametrize("level", ["emergency", "urgent"])
 def test_alert_has_icon_heading_and_role_not_colour_alone(level: str) -> None:
-    shown = ui.answer_html(Answer("Call <now>.", triage=level))  # type: ignore[arg-type]
+    shown = ui.banner_html(Answer("Call <now>.", triage=level))  # type: ignore[arg-type]
     assert f'class="alert alert-{level}"' in shown and 'role="alert"' in shown
     assert 'class="alert-icon"' in shown
     assert ui.as_text(ui.ALERT_STYLES[level]["heading"]) in shown
@@ -128,9 +129,18 @@ def test_alert_has_icon_heading_and_role_not_colour_alone(level: str) -> None:
 
 
 def test_red_flag_message_gets_the_emergency_alert(calls: ui.Callbacks) -> None:
-    chat, _conversation, sources, _ = calls.respond(RED_FLAG, [])
+    chat, _conversation, sources, banner, _ = calls.respond(RED_FLAG, [])
     assert "alert-emergency" in chat[1]["content"]
+    assert 'class="alert alert-emergency" role="alert"' in banner  # announced once, by the banner
+    assert 'role="alert"' not in chat[1]["content"]
     assert "safety alert" in sources
+
+
+def test_banner_clears_when_the_next_answer_is_routine(calls: ui.Callbacks) -> None:
+    *_, banner, _ = calls.respond(RED_FLAG, [])
+    assert banner
+    *_, banner, _ = calls.respond("hello", [])
+    assert banner == ""
 
 
 # --- conversation ---------------------------------------------------------------------------
@@ -139,7 +149,7 @@ def test_red_flag_message_gets_the_emergency_alert(calls: ui.Callbacks) -> None:
 def test_conversation_is_sent_as_history_for_follow_ups(
     calls: ui.Callbacks, recorder: RecordingAssistant
 ) -> None:
-    _, conversation, _, _ = calls.respond("What causes cluneal nerve pain?", [])
+    _, conversation, *_ = calls.respond("What causes cluneal nerve pain?", [])
     calls.respond("how long does it last?", conversation)
     question, history = recorder.asked[-1]
     assert question == "how long does it last?"
@@ -159,8 +169,8 @@ def test_empty_message_changes_nothing(calls: ui.Callbacks) -> None:
 
 
 def test_clear_resets_chat_history_and_sources(calls: ui.Callbacks) -> None:
-    chat, conversation, sources, textbox = calls.clear()
-    assert chat == [] and conversation == [] and textbox == ""
+    chat, conversation, sources, banner, textbox = calls.clear()
+    assert chat == [] and conversation == [] and banner == "" and textbox == ""
     assert sources == ui.sources_html(None)
 
 
@@ -354,7 +364,7 @@ def test_faq_list_is_escaped_and_keyboard_browsable() -> None:
 @pytest.mark.slow
 def test_symptom_question_gets_a_cited_answer_with_its_sources(real_assistant: Any) -> None:
     calls = ui.Callbacks(real_assistant)
-    chat, conversation, sources, _ = calls.respond("What are the symptoms of cluneal nerve entrapment?", [])
+    chat, conversation, sources, *_ = calls.respond("What are the symptoms of cluneal nerve entrapment?", [])
     result = conversation[0][1]
     assert result.citations and not result.abstained
     assert '<span class="cite">[1]</span>' in chat[1]["content"]
@@ -365,8 +375,8 @@ def test_symptom_question_gets_a_cited_answer_with_its_sources(real_assistant: A
 @pytest.mark.slow
 def test_follow_up_uses_the_conversation(real_assistant: Any) -> None:
     calls = ui.Callbacks(real_assistant)
-    _, conversation, _, _ = calls.respond("What is a cluneal nerve block?", [])
-    _, conversation, _, _ = calls.respond("how long does it last?", conversation)
+    _, conversation, *_ = calls.respond("What is a cluneal nerve block?", [])
+    _, conversation, *_ = calls.respond("how long does it last?", conversation)
     assert conversation[1][1].rewritten_query  # the follow-up was resolved against the history
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect, sync_playwright
 
 from assistant import ui
 
@@ -64,8 +65,6 @@ def url(real_assistant: Any) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     executable = chromium_path()
-    from playwright.sync_api import sync_playwright
-
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
@@ -95,8 +94,6 @@ class Page:
         box = self.page.get_by_label("Your question")
         box.fill(text)
         box.press("Enter")
-        from playwright.sync_api import expect
-
         expect(bot).to_have_count(before + 1, timeout=WAIT_MS)
         return bot.last
 
@@ -125,11 +122,13 @@ def test_question_gets_a_cited_answer_and_visible_sources(page: Page) -> None:
 
 def test_red_flag_message_shows_the_alert(page: Page) -> None:
     answer = page.send(RED_FLAG)
-    alert = answer.locator(".alert-emergency[role=alert]")
-    assert alert.is_visible()
-    assert ui.ALERT_STYLES["emergency"]["heading"] in alert.inner_text()
-    colours = alert.evaluate("e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color]")
+    banner = page.page.locator("#alert-banner .alert-emergency[role=alert]")
+    assert banner.is_visible() and answer.locator(".alert-emergency").is_visible()
+    assert ui.ALERT_STYLES["emergency"]["heading"] in banner.inner_text()
+    colours = banner.evaluate("e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color]")
     assert colours == ["rgb(176, 0, 32)", "rgb(255, 255, 255)"]
+    opacity = answer.locator(".alert").evaluate("e => getComputedStyle(e.closest('.md')).opacity")
+    assert opacity == "1"  # not dimmed: the contrast stays as designed
     page.shot("chat_emergency_alert")
 
 
@@ -179,8 +178,6 @@ def test_keyboard_only_use_reaches_the_question_box_and_sends(page: Page) -> Non
         pytest.fail("the question box cannot be reached with the Tab key")
     keyboard.type("How is it diagnosed?")
     keyboard.press("Enter")
-    from playwright.sync_api import expect
-
     expect(page.page.locator('#chat [data-testid="bot"]')).to_have_count(1, timeout=WAIT_MS)
 
 
@@ -194,7 +191,8 @@ def test_phone_width_390_is_usable(browser: Any, url: str) -> None:
         assert phone.page.get_by_role("button", name="Send").is_visible()
         phone.shot("phone_390_answer")
         phone.send(RED_FLAG)
-        phone.page.locator(".alert-emergency").last.scroll_into_view_if_needed()
+        heading = phone.page.locator("#alert-banner .alert-heading")
+        expect(heading).to_be_in_viewport()
         phone.page.screenshot(path=str(ARTIFACTS / "phone_390_alert.png"))
         assert phone.dialogs == []
     finally:
