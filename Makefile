@@ -9,7 +9,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: install run index test test-fast eval bench lint format browser clean
+.PHONY: install run index test test-fast eval bench bench-load lint format browser clean
 
 install: $(STAMP)
 
@@ -38,13 +38,18 @@ test-fast: install
 eval: install
 	$(PY) -m evals.run
 
+## Speed and memory: bench/report.md (about 20 minutes on 2 CPUs).
 bench: install
 	$(PY) -m bench.run
+
+## 20 concurrent API clients against app.py: bench/load_report.md (about 2 minutes).
+bench-load: install
+	$(PY) -m bench.load
 
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy assistant
+	$(VENV)/bin/mypy assistant bench evals app.py
 
 format: install
 	$(VENV)/bin/ruff format .

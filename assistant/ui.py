@@ -378,4 +378,7 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "auth": auth,
         "auth_message": "Cluneal Assistant: log in as 'frontdesk' with the clinic's password.",
         "footer_links": ["api"],
+        # Patient messages must not be kept in the browser's run history (a shared front-desk
+        # computer) nor offered for upload to a Hugging Face bucket.
+        "run_history": False,
     }

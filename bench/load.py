@@ -8,6 +8,7 @@ bench/load_report.md and bench/load_report.json. Bounded in count and time; loop
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import socket
@@ -61,6 +62,8 @@ class Result:
     latency_ms: dict[str, float] = field(default_factory=dict)
     server_total_ms_p50: float = 0.0
     rss_mb: dict[str, float] = field(default_factory=dict)
+    rss_after_round_mb: list[float] = field(default_factory=list)
+    rounds: int = 1
     triage_counts: dict[str, int] = field(default_factory=dict)
     cpu_count: int = 0
 
@@ -104,10 +107,10 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def run(clients: int, requests: int) -> Result:
+def run(clients: int, requests: int, rounds: int) -> Result:
     from gradio_client import Client
 
-    result = Result(clients=clients, requests=requests, cpu_count=os.cpu_count() or 0)
+    result = Result(clients=clients, requests=requests, rounds=rounds, cpu_count=os.cpu_count() or 0)
     with tempfile.TemporaryDirectory(prefix="cluneal-load-") as tmp:
         port = free_port()
         url = f"http://127.0.0.1:{port}/"
@@ -129,9 +132,11 @@ def run(clients: int, requests: int) -> Result:
                 while not stop.wait(0.5):
                     peak[0] = max(peak[0], rss_mb(process))
 
-            def client_loop(worker: int) -> None:
-                client = Client(url, verbose=False)
-                for i in range(worker, requests, clients):
+            sessions = [Client(url, verbose=False) for _ in range(clients)]  # one per simulated user
+
+            def client_loop(worker: int, first: int, last: int) -> None:
+                client = sessions[worker]
+                for i in range(first + worker, last, clients):
                     if time.monotonic() - started > RUN_DEADLINE_S:
                         with lock:
                             result.errors += 1
@@ -162,13 +167,20 @@ def run(clients: int, requests: int) -> Result:
             sampler = threading.Thread(target=sample_memory, daemon=True)
             sampler.start()
             started = time.monotonic()
-            with ThreadPoolExecutor(max_workers=clients) as pool:
-                list(pool.map(client_loop, range(clients)))
+            bounds = [requests * r // rounds for r in range(rounds + 1)]
+            for first, last in itertools.pairwise(bounds):
+                with ThreadPoolExecutor(max_workers=clients) as pool:
+                    list(pool.map(lambda w, a=first, b=last: client_loop(w, a, b), range(clients)))
+                result.rss_after_round_mb.append(rss_mb(process))
             result.wall_s = time.monotonic() - started
             stop.set()
-            result.rss_mb["after"] = rss_mb(process)
+            result.rss_mb["after"] = result.rss_after_round_mb[-1]
             result.rss_mb["peak"] = peak[0]
             result.rss_mb["growth"] = result.rss_mb["after"] - result.rss_mb["before"]
+            if rounds > 1:  # once queues and caches have grown to their working size, memory is flat
+                result.rss_mb["last_round_growth"] = (
+                    result.rss_after_round_mb[-1] - result.rss_after_round_mb[-2]
+                )
             result.throughput_rps = result.ok / result.wall_s if result.wall_s else 0.0
             if latencies:
                 result.latency_ms = {
@@ -195,7 +207,8 @@ def write_report(result: Result) -> None:
         "# Load test: the `/ask` API",
         "",
         f"`python -m bench.load` on {result.cpu_count} CPU(s): app.py in its own process on 127.0.0.1, "
-        f"{result.clients} concurrent gradio_client clients, {result.requests} requests from a fixed mix "
+        f"{result.clients} concurrent gradio_client clients, {result.requests} requests in {result.rounds} "
+        f"rounds from a fixed mix "
         f"of {len(MIX)} questions (answers, follow-ups, small talk, off-topic, red flags).",
         "",
         "| measure | value |",
@@ -208,11 +221,14 @@ def write_report(result: Result) -> None:
         f"| server time per answer, p50 | {result.server_total_ms_p50:.1f} ms |",
         f"| server RSS before / after / peak | {result.rss_mb.get('before', 0):.0f} / "
         f"{result.rss_mb.get('after', 0):.0f} / {result.rss_mb.get('peak', 0):.0f} MB |",
-        f"| RSS growth over the run | {result.rss_mb.get('growth', 0):+.1f} MB |",
+        f"| server RSS after each round | {' / '.join(f'{m:.0f}' for m in result.rss_after_round_mb)} MB |",
+        f"| RSS growth over the run / in the last round | {result.rss_mb.get('growth', 0):+.1f} / "
+        f"{result.rss_mb.get('last_round_growth', 0):+.1f} MB |",
         f"| triage of answers | {', '.join(f'{k}: {v}' for k, v in sorted(result.triage_counts.items()))} |",
         "",
         "Requests queue behind one model worker (the tokenizer is not thread-safe), so client latency is "
-        "mostly queueing: about clients x server time.",
+        "mostly queueing: about clients x server time. Memory: the server's RSS rises during the first "
+        "rounds, then levels off; the last rounds' growth is the figure to watch (flat is ~0 MB).",
     ]
     if result.error_samples:
         lines += ["", "## Error samples", "", *[f"- `{e}`" for e in result.error_samples]]
@@ -222,11 +238,14 @@ def write_report(result: Result) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
     parser.add_argument("--clients", type=int, default=20, help="concurrent clients (default 20)")
-    parser.add_argument("--requests", type=int, default=520, help="total requests (default 520)")
+    parser.add_argument("--requests", type=int, default=2080, help="total requests (default 2080)")
+    parser.add_argument(
+        "--rounds", type=int, default=8, help="rounds, memory measured after each (default 8)"
+    )
     args = parser.parse_args(argv)
-    if not (1 <= args.clients <= 100 and 1 <= args.requests <= 5000):
-        parser.error("clients must be 1..100 and requests 1..5000")
-    result = run(args.clients, args.requests)
+    if not (1 <= args.clients <= 100 and 1 <= args.requests <= 5000 and 1 <= args.rounds <= 20):
+        parser.error("clients must be 1..100, requests 1..5000 and rounds 1..20")
+    result = run(args.clients, args.requests, args.rounds)
     write_report(result)
     print(REPORT_MD.read_text(encoding="utf-8"))
     return 0 if result.errors == 0 else 1

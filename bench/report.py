@@ -30,8 +30,9 @@ def _scaling(scaling: dict[str, Any]) -> list[str]:
         f"are {next(iter(scaling.values()))['answer_ms']['n']} eval questions, warm; *retrieve* is hybrid "
         "search with a precomputed query vector.",
         "",
-        "| Chunks | Units | Build | Chunks/s | Assistant load | Answer p50 / p95 | Retrieve p50 / p95 | RSS after |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|",
+        "| Chunks | Units | Build | Chunks/s | Assistant load | Answer p50 / p95 | Retrieve p50 / p95 | RSS after "
+        "| Load avg before → after |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---|",
     ]
     for entry in scaling.values():
         a, r = entry["answer_ms"], entry["retrieve_ms"]
@@ -39,7 +40,7 @@ def _scaling(scaling: dict[str, Any]) -> list[str]:
             f"| {entry['chunks']:,} | {entry['units']:,} | {_runs(entry['build'])} | "
             f"{entry['build_chunks_per_s']:.0f} | {entry['assistant_load_s']:.1f} s | "
             f"{a['p50']:.1f} / {a['p95']:.1f} ms | {r['p50']:.1f} / {r['p95']:.1f} ms | "
-            f"{entry['rss_mb_after']:.0f} MiB |"
+            f"{entry['rss_mb_after']:.0f} MiB | {entry['load_average_1min'][0]} → {entry['load_average_1min'][1]} |"
         )
     lines += [
         "",

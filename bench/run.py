@@ -17,6 +17,7 @@ import resource
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,16 @@ OFFLINE_ENV = {
     "ANONYMIZED_TELEMETRY": "False",
     "ASSISTANT_LOG_LEVEL": "WARNING",
 }
+
+
+def _check(guard: Any, message: tuple[str, list[str]]) -> Any:
+    """One guard check of ``(text, history)``."""
+    return guard.check(message[0], message[1])
+
+
+def _retrieve(assistant: Any, vectors: dict[str, list[float]], query: str) -> Any:
+    """Hybrid retrieval alone, with the query's vector computed beforehand."""
+    return assistant.retrieve(query, query_vector=vectors[query])
 
 
 def _questions() -> list[tuple[str, list[Any]]]:
@@ -83,7 +94,7 @@ def bench_index_build(tmp: Path) -> tuple[dict[str, Any], Path]:
     for run in range(BUILD_REPEATS):
         index_dir = tmp / f"index-{run}"
         settings = load_settings(index_dir=index_dir, audit_log=tmp / "audit.jsonl")
-        elapsed, report = m.time_once(lambda s=settings: build_index(s, progress=False))
+        elapsed, report = m.time_once(partial(build_index, settings, progress=False))
         seconds.append(elapsed)
         m.log(f"index build {run + 1}/{BUILD_REPEATS}: {elapsed:.1f}s ({report.added} chunks)")
     return {
@@ -149,11 +160,11 @@ def bench_guard(assistant: Any, messages: list[tuple[str, list[str]]]) -> dict[s
     rounds = []
     for _ in range(GUARD_ROUNDS):
         guard = fresh_guard()
-        rounds.append(m.distribution(m.time_each(lambda th, g=guard: g.check(th[0], th[1]), messages)))
-    repeated_ms = m.distribution(m.time_each(lambda th, g=guard: g.check(th[0], th[1]), messages))
+        rounds.append(m.distribution(m.time_each(partial(_check, guard), messages)))
+    repeated_ms = m.distribution(m.time_each(partial(_check, guard), messages))
     long_message = "i cant pee and my back hurts. " * 2000
     long_guards = [fresh_guard() for _ in range(3)]
-    long_ms = [m.time_each(lambda t, g=g: g.check(t, []), [long_message])[0] for g in long_guards]
+    long_ms = [m.time_each(partial(_check, g), [(long_message, [])])[0] for g in long_guards]
     result = m.median_of_rounds(rounds)
     result["repeated_message"] = repeated_ms
     result["long_message"] = {"chars": len(long_message), "median_ms": sorted(long_ms)[1]}
@@ -175,6 +186,7 @@ def bench_scaling(embedder: Any, questions: list[tuple[str, list[Any]]], tmp: Pa
     for n in SCALING_SIZES:
         corpus_dir = tmp / f"synthetic-{n}"
         write_corpus(corpus_dir, n)
+        load_before = os.getloadavg()[0]
         builds = []
         index_dir = tmp
         for run in range(SCALING_BUILD_REPEATS.get(n, 1)):
@@ -191,16 +203,14 @@ def bench_scaling(embedder: Any, questions: list[tuple[str, list[Any]]], tmp: Pa
             elapsed, n_chunks = m.time_once(build)
             builds.append(elapsed)
             m.log(f"scaling {n}: build {run + 1}: {elapsed:.1f}s for {n_chunks} chunks")
-        load_s, assistant = m.time_once(lambda s=settings: Assistant(s, embeddings=embedder, progress=False))
+        load_s, assistant = m.time_once(partial(Assistant, settings, embeddings=embedder, progress=False))
         m.log(
             f"scaling {n}: assistant load (answer-unit embeddings) {load_s:.1f}s, {len(assistant.units.units)} units"
         )
         assistant.ask(queries[0])
         vectors = {q: assistant.embed(q) for q in queries}
         answer = m.distribution(m.time_each(assistant.ask, queries))
-        retrieve = m.distribution(
-            m.time_each(lambda q, a=assistant, v=vectors: a.retrieve(q, query_vector=v[q]), queries)
-        )
+        retrieve = m.distribution(m.time_each(partial(_retrieve, assistant, vectors), queries))
         sizes[n] = {
             "chunks": n_chunks,
             "units": len(assistant.units.units),
@@ -210,6 +220,8 @@ def bench_scaling(embedder: Any, questions: list[tuple[str, list[Any]]], tmp: Pa
             "answer_ms": answer,
             "retrieve_ms": retrieve,
             "rss_mb_after": m.current_rss_mb(),
+            # Other work on the machine slows the big sizes most: keep the evidence beside them.
+            "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         }
         m.log(f"scaling {n}: answer p50 {answer['p50']:.1f} ms, p95 {answer['p95']:.1f} ms")
         del assistant

@@ -170,11 +170,11 @@ def summarise(run: EvalRun) -> dict[str, Any]:
         "handwritten": _triage_group([r for r in triage if not r.values["generated"]]),
         "generated": _triage_group([r for r in triage if r.values["generated"]]),
     }
-    for group, entry in triage_groups.items():
+    for group, counts in triage_groups.items():
         suffix = "" if group == "all" else f"_{group}"
         for measure in ("sensitivity", "specificity"):
-            metrics[f"triage_{measure}{suffix}"] = entry[measure]["rate"]
-            metrics[f"triage_{measure}{suffix}_low95"] = entry[measure]["low"]
+            metrics[f"triage_{measure}{suffix}"] = counts[measure]["rate"]
+            metrics[f"triage_{measure}{suffix}_low95"] = counts[measure]["low"]
     metrics["triage_exact_level"] = triage_groups["all"]["exact_level"]["rate"]
     metrics["informational_answered"] = _rate_of(triage, "informational_answered")
 
@@ -195,12 +195,12 @@ def summarise(run: EvalRun) -> dict[str, Any]:
 
     # Latency (warm). "answer" = questions that reached retrieval and answering.
     answer_ms = [s.total_ms for s in run.latency if s.embed_ms is not None]
-    embed_ms = [s.embed_ms for s in run.latency if s.embed_ms is not None]
+    embed_ms: list[float] = [s.embed_ms for s in run.latency if s.embed_ms is not None]
     all_ms = [s.total_ms for s in run.latency]
     guard_only = [s.total_ms for s in run.latency if s.embed_ms is None]
     latency = {
         "answer": _distribution(answer_ms),
-        "embed": _distribution(embed_ms),  # type: ignore[arg-type]
+        "embed": _distribution(embed_ms),
         "all_asks": _distribution(all_ms),
         "no_retrieval": _distribution(guard_only),
     }

@@ -281,7 +281,7 @@ def test_app_py_launches_locally_without_share(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setattr(assistant.pipeline, "Assistant", lambda settings, progress: fake_assistant)
     monkeypatch.setattr(gr.Blocks, "launch", lambda self, **kw: launched.update(kw))
     assert app_module.main(["--port", "7999"]) == 0
-    assert launched["share"] is False
+    assert launched["share"] is False and launched["run_history"] is False
     assert (launched["server_name"], launched["server_port"]) == ("127.0.0.1", 7999)
     assert launched["css"] == ui.CSS
     assert os.environ["GRADIO_ANALYTICS_ENABLED"] == "False"
