@@ -58,7 +58,8 @@ def units_for_chunk(doc: Document, chunk: Chunk) -> list[Unit]:
         block = blocks[i]
         text = doc.text[block.start : block.end]
         run = []
-        j = i + (1 if text.endswith(":") or block.kind == "bullet" else 0)
+        # A lead-in's list starts after it; a run of bullets without one starts with this bullet.
+        j = i + 1 if text.endswith(":") else i
         # Lead-ins may be stacked: "Injury to the Middle Cluneal Nerve:" / "Typical Causes:".
         while text.endswith(":") and j < len(blocks) and blocks[j].kind == "paragraph":
             if not doc.text[blocks[j].start : blocks[j].end].endswith(":"):
