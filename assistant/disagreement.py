@@ -28,6 +28,7 @@ class FactType:
     question: re.Pattern[str]
     value: re.Pattern[str]
     context: re.Pattern[str]  # the unit must also say this, so the value is the right fact
+    per_subject: bool = True  # compare values per nerve group (False: one fact for all)
 
 
 FACT_TYPES = (
@@ -44,12 +45,25 @@ FACT_TYPES = (
     FactType(
         name="distance from the midline",
         question=re.compile(
-            r"\b(?:midline|middle of (?:my|the) back|spine|how far|distance|cm|centimet\w*|"
+            r"\b(?:midline|middle of (?:my|the) back|(?:from|off|beside|next to) (?:my|the) spine|"
+            r"how far (?:from|out|over|off|away|to the side)|distance|cm|centimet\w*|"
             r"inches|exactly where|where exactly|where (?:is|does) (?:the|it|my) pain)\b",
             re.IGNORECASE,
         ),
         value=re.compile(r"\b(\d+(?:\s*(?:–|-|to)\s*\d+)?)\s*(?:cm|centimet(?:er|re)s?)\b"),
         context=re.compile(r"\bmidline\b", re.IGNORECASE),
+    ),
+    FactType(
+        name="relief that makes a diagnostic block positive",
+        question=re.compile(
+            r"\bhow much (?:better|relief|less pain|improvement|reduction)\b"
+            r"|\b(?:count|counts|counted|considered|deemed|called|qualif\w*)\s+(?:as\s+)?(?:a\s+)?positive\b"
+            r"|\bpositive (?:test|block|result|response)\b|\bwhat (?:is|makes|counts as) (?:a )?positive\b",
+            re.IGNORECASE,
+        ),
+        value=re.compile(r"(?<![\d.])[<>≥≤]?\s*(\d+(?:\s*[–-]\s*\d+)?)\s*%"),
+        context=re.compile(r"\b(?:positive (?:test|block)|equals a positive|defined as)\b", re.IGNORECASE),
+        per_subject=False,
     ),
 )
 
@@ -70,6 +84,14 @@ def _normalise(fact: FactType, match: re.Match[str]) -> str:
     return re.sub(r"\s*(?:–|-|to)\s*", "-", match.group(1))
 
 
+def _subject_of(unit: Unit) -> str | None:
+    """The nerve group a unit is about: the first it names, else its context's."""
+    named = [s for s, p in SUBJECTS.items() if p.search(unit.text)]
+    if not named:
+        named = [s for s, p in SUBJECTS.items() if p.search(unit.context)][:1]
+    return named[0] if named else None
+
+
 def find_disagreements(question: str, units: Sequence[Unit]) -> list[Disagreement]:
     """Facts the question asks about on which the documents disagree.
 
@@ -85,8 +107,9 @@ def find_disagreements(question: str, units: Sequence[Unit]) -> list[Disagreemen
     for fact in FACT_TYPES:
         if not fact.question.search(question):
             continue
-        for subject in SUBJECTS:
-            if asked_subjects and subject not in asked_subjects:
+        subjects = list(SUBJECTS) if fact.per_subject else [""]
+        for subject in subjects:
+            if fact.per_subject and asked_subjects and subject not in asked_subjects:
                 continue
             by_doc: dict[str, tuple[str, Unit]] = {}
             for unit in units:
@@ -94,10 +117,7 @@ def find_disagreements(question: str, units: Sequence[Unit]) -> list[Disagreemen
                 if not (match and fact.context.search(unit.text)):
                     continue
                 # The unit names its nerve group, or its section or previous sentence does.
-                named = [s for s, p in SUBJECTS.items() if p.search(unit.text)]
-                if not named:
-                    named = [s for s, p in SUBJECTS.items() if p.search(unit.context)][:1]
-                if not named or named[0] != subject:
+                if fact.per_subject and _subject_of(unit) != subject:
                     continue  # about another nerve group (the first one named)
                 by_doc.setdefault(unit.doc_id, (_normalise(fact, match), unit))
             if len({value for value, _ in by_doc.values()}) >= 2:

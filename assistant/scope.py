@@ -52,7 +52,7 @@ _TASK = re.compile(
 )
 # Decisions that belong to the patient and their clinician.
 _PERSONAL = re.compile(
-    r"\bhow (?:much|many|often)\b.{0,40}\b(?:take|use|have|mg|milligrams?|pills?|tablets?|doses?)\b"
+    r"\bhow (?:much|many|often)\b.{0,40}\b(?:take|use|(?:should|can|could|do|may|must) i have|mg|milligrams?|pills?|tablets?|doses?)\b"
     r"|\b(?:what|which|right|correct|safe|max(?:imum)?|recommended)\s+(?:dose|dosage|amount)\b"
     r"|\b(?:dose|dosage)\b.{0,30}\b(?:should|for me|do i|can i)\b"
     r"|\b\d+\s*(?:mg|milligrams?|mcg)\b"

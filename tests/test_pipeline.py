@@ -96,6 +96,28 @@ def test_source_disagreement_shows_every_version(fake_assistant: Any) -> None:
     assert len({c.source for c in result.citations}) == 3
 
 
+def test_disagreement_on_what_makes_a_block_positive(fake_assistant: Any) -> None:
+    result = fake_assistant.ask(
+        "how much better does the pain have to get after the test shot to count as positive?"
+    )
+    assert result.disagreement and result.intent != "personal_decision"
+    quotes = " ".join(q for c in result.citations for q in c.quotes)
+    assert ">50 %" in quotes and "≥50–80%" in quotes
+    assert len({c.source for c in result.citations}) == 2
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how do doctors figure out if its the cluneal nerve and not my spine",
+        "how far can I walk with this?",
+        "does a positive attitude help with recovery?",
+    ],
+)
+def test_no_disagreement_when_the_question_is_not_about_the_fact(fake_assistant: Any, question: str) -> None:
+    assert not fake_assistant.ask(question).disagreement
+
+
 def test_follow_up_is_rewritten_with_the_earlier_subject(fake_assistant: Any) -> None:
     result = fake_assistant.ask("how long does it last?", ["do nerve block injections help?"])
     assert "block" in result.rewritten_query

@@ -48,6 +48,7 @@ def test_requests_outside_the_assistants_job_are_tasks(message: str) -> None:
         "rf ablation or keep getting the injections, which one should i pick",
         "im pregnant, is a nerve block safe?",
         "can I stop taking my pills now the pain is better",
+        "how much lidocaine patch should I have on at once",
     ],
 )
 def test_personal_medical_decisions_are_deferred(message: str) -> None:
@@ -62,6 +63,8 @@ def test_personal_medical_decisions_are_deferred(message: str) -> None:
         "does ibuprofen or naproxen even do anything for it",
         "hi, what is cluneal nerve entrapment?",
         "is the pain in the sacrum normal",
+        "how much better does the pain have to get after the test block to count?",
+        "how many people have to have surgery in the end",
     ],
 )
 def test_ordinary_questions_are_questions(message: str) -> None:
