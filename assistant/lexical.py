@@ -41,6 +41,8 @@ _SUFFIXES = (
     ("ments", ""),
     ("ment", ""),
     ("ness", ""),
+    ("ivities", "iv"),
+    ("ivity", "iv"),  # sensitivity -> sensitiv, as sensitive -> sensitiv
     ("ings", ""),
     ("ing", ""),
     ("edly", ""),

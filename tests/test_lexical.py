@@ -56,6 +56,8 @@ def top_chunk(query: str) -> Chunk:
         ("surgeries", "surgery"),
         ("radiating", "radiate"),
         ("blocks", "block"),
+        ("sensitivity", "sensitive"),
+        ("activities", "active"),
     ],
 )
 def test_word_forms_share_a_stem(a: str, b: str) -> None:
