@@ -92,34 +92,60 @@ def _subject_of(unit: Unit) -> str | None:
     return named[0] if named else None
 
 
-def find_disagreements(question: str, units: Sequence[Unit]) -> list[Disagreement]:
+def corpus_disagreements(units: Sequence[Unit]) -> dict[tuple[str, str], Disagreement]:
+    """Every (fact, subject) on which two or more documents state different values.
+
+    The corpus is fixed while the assistant runs, so this is computed once at start and each
+    question only looks its facts up (a scan of every unit per question grows with the corpus).
+
+    Args:
+        units: Every unit of the corpus.
+
+    Returns:
+        The disagreements keyed by ``(fact name, subject)``; subject ``""`` for facts that are
+        not about one nerve group.
+    """
+    found: dict[tuple[str, str], Disagreement] = {}
+    for fact in FACT_TYPES:
+        by_subject: dict[str, dict[str, tuple[str, Unit]]] = {}
+        for unit in units:
+            match = fact.value.search(unit.text)
+            if not (match and fact.context.search(unit.text)):
+                continue
+            # The unit names its nerve group, or its section or previous sentence does.
+            subject = _subject_of(unit) if fact.per_subject else ""
+            if subject is None:
+                continue
+            by_subject.setdefault(subject, {}).setdefault(unit.doc_id, (_normalise(fact, match), unit))
+        for subject, by_doc in by_subject.items():
+            if len({value for value, _ in by_doc.values()}) >= 2:
+                found[(fact.name, subject)] = Disagreement(fact.name, subject, list(by_doc.values()))
+    return found
+
+
+def find_disagreements(
+    question: str, units: Sequence[Unit], known: dict[tuple[str, str], Disagreement] | None = None
+) -> list[Disagreement]:
     """Facts the question asks about on which the documents disagree.
 
     Args:
         question: The (rewritten) question.
         units: Candidate units (typically every unit of the corpus).
+        known: ``corpus_disagreements(units)``, computed once; computed here when None.
 
     Returns:
         One entry per (fact, subject) with two or more documents stating different values.
     """
+    asked_facts = [fact for fact in FACT_TYPES if fact.question.search(question)]
+    if not asked_facts:
+        return []
+    known = corpus_disagreements(units) if known is None else known
     asked_subjects = [s for s, pattern in SUBJECTS.items() if pattern.search(question)]
     found: list[Disagreement] = []
-    for fact in FACT_TYPES:
-        if not fact.question.search(question):
-            continue
-        subjects = list(SUBJECTS) if fact.per_subject else [""]
-        for subject in subjects:
+    for fact in asked_facts:
+        for subject in list(SUBJECTS) if fact.per_subject else [""]:
             if fact.per_subject and asked_subjects and subject not in asked_subjects:
                 continue
-            by_doc: dict[str, tuple[str, Unit]] = {}
-            for unit in units:
-                match = fact.value.search(unit.text)
-                if not (match and fact.context.search(unit.text)):
-                    continue
-                # The unit names its nerve group, or its section or previous sentence does.
-                if fact.per_subject and _subject_of(unit) != subject:
-                    continue  # about another nerve group (the first one named)
-                by_doc.setdefault(unit.doc_id, (_normalise(fact, match), unit))
-            if len({value for value, _ in by_doc.values()}) >= 2:
-                found.append(Disagreement(fact.name, subject, list(by_doc.values())))
+            if (fact.name, subject) in known:
+                found.append(known[(fact.name, subject)])
     return found

@@ -19,7 +19,7 @@ from assistant import prompts
 from assistant.audit import AuditLog
 from assistant.chunk import chunk_corpus
 from assistant.conversation import Turn, parse_history, rewrite, user_messages, validate_question
-from assistant.disagreement import find_disagreements
+from assistant.disagreement import corpus_disagreements, find_disagreements
 from assistant.embed import make_embedder
 from assistant.guard import Guard, TriageDecision
 from assistant.ingest import load_corpus
@@ -41,7 +41,7 @@ def tqdm_progress(total: int, description: str) -> Any:
     """A progress bar on stderr (the JSON contract keeps stdout clean)."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=description, unit="chunk", file=sys.stderr, leave=False)
+    return tqdm(total=total, desc=description, unit="text", file=sys.stderr, leave=False)
 
 
 @dataclass
@@ -95,7 +95,14 @@ class Assistant:
         vectors = self._chunk_vectors()
         self.search = HybridSearch(self.corpus.chunks, self.index, vectors)
         cache = None if settings.uses_server else settings.index_dir / "cache"
-        self.units = UnitIndex(self.corpus.documents, self.corpus.chunks, self.embeddings, cache)
+        self.units = UnitIndex(
+            self.corpus.documents,
+            self.corpus.chunks,
+            self.embeddings,
+            cache,
+            progress=tqdm_progress if progress else None,
+        )
+        self.disagreements = corpus_disagreements(self.units.units)
         self.idf = BM25Index().fit([c.text for c in self.corpus.chunks])
         self.vocabulary = {w for c in self.corpus.chunks for w in words(c.embedding_text())}
         self.gate = RelevanceGate(self.vocabulary)
@@ -212,7 +219,7 @@ class Assistant:
         return result
 
     def _compose(self, query: str, vector: np.ndarray, passages: list[Passage], intro: str) -> Answer:
-        disagreements = find_disagreements(query, self.units.units)
+        disagreements = find_disagreements(query, self.units.units, self.disagreements)
         if disagreements:
             return self._render_disagreement(disagreements, passages)
         selection = compose.select_units(
