@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -21,6 +22,8 @@ from assistant.lexical import tokenize
 from assistant.records import Block, Chunk, Document
 
 log = logging.getLogger(__name__)
+
+ProgressFactory = Callable[[int, str], Any]
 
 SHORT_ITEM_WORDS = 14  # list items up to this long are shown together as one list
 
@@ -115,6 +118,7 @@ class UnitIndex:
         chunks: Sequence[Chunk],
         embeddings: Embeddings,
         cache_dir: Path | None = None,
+        progress: ProgressFactory | None = None,
     ) -> None:
         """Build the units and embed them (or load the embeddings from the cache).
 
@@ -123,6 +127,7 @@ class UnitIndex:
             chunks: Their chunks.
             embeddings: The embedder (the same model as the index).
             cache_dir: Where to keep a cache of unit embeddings; None for no cache.
+            progress: Optional ``(total, description) -> tqdm-like`` factory for a progress bar.
         """
         by_id = {d.doc_id: d for d in documents}
         self.units: list[Unit] = []
@@ -132,27 +137,80 @@ class UnitIndex:
                 self.by_chunk.setdefault(chunk.chunk_id, []).append(len(self.units))
                 self.units.append(unit)
         self.tokens = [set(tokenize(u.text)) for u in self.units]
-        self.vectors = self._embed(embeddings, cache_dir)
+        self.vectors = self._embed(embeddings, cache_dir, progress)
 
-    def _embed(self, embeddings: Embeddings, cache_dir: Path | None) -> np.ndarray:
+    def _embed(
+        self, embeddings: Embeddings, cache_dir: Path | None, progress: ProgressFactory | None
+    ) -> np.ndarray:
+        """Every unit's embedding: cached ones reused, only new or changed units embedded.
+
+        The cache holds one row per unit text (keyed by a hash of the text), for one model, so
+        adding a document embeds only its own units. It is rewritten atomically with the current
+        units only, and an unreadable cache is recomputed, never trusted.
+        """
         texts = [u.text for u in self.units]
         name = getattr(embeddings, "name", type(embeddings).__name__)
-        key = hashlib.sha256("\x1e".join([name, *texts]).encode()).hexdigest()[:20]
-        path = cache_dir / f"units-{key}.npy" if cache_dir else None
-        if path is not None and path.exists():
-            try:
-                cached = np.load(path)
-                if cached.shape[0] == len(texts):
-                    return cached
-            except (OSError, ValueError):
-                log.warning("Unit embedding cache %s unreadable; recomputing.", path)
-        vectors = np.asarray(embeddings.embed_documents(texts), dtype=np.float32)
-        if path is not None:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                for old in path.parent.glob("units-*.npy"):
-                    old.unlink(missing_ok=True)
-                np.save(path, vectors)
-            except OSError as exc:
-                log.warning("Could not cache unit embeddings (%s).", exc)
-        return vectors
+        keys = [_text_key(t) for t in texts]
+        slug = hashlib.sha256(name.encode()).hexdigest()[:12]
+        path = cache_dir / f"units-{slug}.npz" if cache_dir else None
+        known = _read_cache(path) if path is not None else {}
+        missing = list(dict.fromkeys(k for k in keys if k not in known))
+        if missing:
+            text_of = dict(zip(keys, texts, strict=True))
+            bar = progress(len(missing), "Embedding answer sentences") if progress else None
+            for i in range(0, len(missing), UNIT_EMBED_BATCH):
+                batch = missing[i : i + UNIT_EMBED_BATCH]
+                vectors = np.asarray(
+                    embeddings.embed_documents([text_of[k] for k in batch]), dtype=np.float32
+                )
+                known.update(zip(batch, vectors, strict=True))
+                if bar is not None:
+                    bar.update(len(batch))
+            if bar is not None:
+                bar.close()
+        dim = len(next(iter(known.values()))) if known else 0
+        out = (
+            np.stack([known[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, dim), np.float32)
+        )
+        if path is not None and (missing or len(known) != len(set(keys))):
+            _write_cache(path, keys, out)
+        return out
+
+
+UNIT_EMBED_BATCH = 256
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def _read_cache(path: Path) -> dict[str, np.ndarray]:
+    """The cached ``{text key: vector}``; empty when missing or unreadable."""
+    if not path.exists():
+        return {}
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            keys, vectors = data["keys"], data["vectors"]
+            if len(keys) != len(vectors):
+                raise ValueError("keys and vectors differ in length")
+            return {str(k): v for k, v in zip(keys, vectors, strict=True)}
+    except (OSError, ValueError, KeyError, EOFError) as exc:
+        log.warning("Unit embedding cache %s unreadable (%s); recomputing.", path, exc)
+        return {}
+
+
+def _write_cache(path: Path, keys: Sequence[str], vectors: np.ndarray) -> None:
+    """Replace the cache atomically (a crash leaves the old cache or the new one, never half)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        first: dict[str, int] = {}
+        for row, key in enumerate(keys):
+            first.setdefault(key, row)  # one row per distinct text
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("wb") as fh:
+            np.savez(fh, keys=np.asarray(list(first)), vectors=vectors[list(first.values())])
+        tmp.replace(path)
+        for legacy in path.parent.glob("units-*.npy"):  # the earlier all-or-nothing cache
+            legacy.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("Could not cache unit embeddings (%s).", exc)

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
 from assistant.chunk import chunk_document
+from assistant.embed import HashEmbeddings
 from assistant.ingest import parse_document
-from assistant.units import Unit, units_for_chunk
+from assistant.units import Unit, UnitIndex, units_for_chunk
 
 DOC = """Guide
 
@@ -50,3 +57,62 @@ def test_every_unit_is_a_verbatim_span_and_no_line_is_lost() -> None:
     quoted = " ".join(u.text for u in units)
     for line in ("Soft waistband", "Foam-roller", "Blunt trauma", "Blocks help", "They can be repeated"):
         assert line in quoted
+
+
+class _CountingEmbeddings(HashEmbeddings):
+    """The hash fake, counting the texts it embeds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embedded: list[str] = []
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.embedded.extend(texts)
+        return super().embed_documents(texts)
+
+
+def _corpus(tmp_path: Path, extra: bool = False) -> tuple[list[Any], list[Any]]:
+    docs = [parse_document(DOC, "guide", "guide.txt", title="Guide")]
+    if extra:
+        docs.append(
+            parse_document(
+                "Extra\n\nA new page about seat cushions. It has two sentences.\n", "extra", "extra.txt"
+            )
+        )
+    chunks = [c for d in docs for c in chunk_document(d, counter=lambda t: len(t.split()))]
+    return docs, chunks
+
+
+def test_unit_embeddings_are_cached_and_only_new_units_are_embedded(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = _CountingEmbeddings()
+    docs, chunks = _corpus(tmp_path)
+    index = UnitIndex(docs, chunks, first, cache)
+    assert len(first.embedded) == len({u.text for u in index.units})
+
+    again = _CountingEmbeddings()
+    reloaded = UnitIndex(docs, chunks, again, cache)
+    assert again.embedded == [] and np.array_equal(reloaded.vectors, index.vectors)
+
+    grown = _CountingEmbeddings()
+    docs, chunks = _corpus(tmp_path, extra=True)
+    bigger = UnitIndex(docs, chunks, grown, cache)
+    assert sorted(grown.embedded) == ["A new page about seat cushions.", "It has two sentences."]
+    expected = np.asarray(HashEmbeddings().embed_documents([u.text for u in bigger.units]), dtype=np.float32)
+    assert np.allclose(bigger.vectors, expected)
+
+
+def test_an_unreadable_unit_cache_is_recomputed_not_trusted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = tmp_path / "cache"
+    docs, chunks = _corpus(tmp_path)
+    UnitIndex(docs, chunks, HashEmbeddings(), cache)
+    (cached,) = cache.glob("units-*.npz")
+    cached.write_bytes(b"not a numpy file")
+    counting = _CountingEmbeddings()
+    index = UnitIndex(docs, chunks, counting, cache)
+    assert counting.embedded and "unreadable" in caplog.text
+    expected = np.asarray(HashEmbeddings().embed_documents([u.text for u in index.units]), dtype=np.float32)
+    assert np.allclose(index.vectors, expected)
+    assert not list(cache.glob("*.tmp"))
