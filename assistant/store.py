@@ -111,6 +111,7 @@ class VectorIndex:
             else str(settings.index_dir)
         )
         self._store = self._open()
+        self._count: int | None = None  # chunks in the collection, remembered between searches
 
     def _open(self) -> Any:
         import chromadb
@@ -183,6 +184,7 @@ class VectorIndex:
             What changed.
         """
         started = datetime.now(UTC)
+        self._count = None
         status = self.status()
         if status is not None and status.embedding_model != self.model_name:
             log.warning("Embedding model changed (%s); re-embedding everything.", status.embedding_model)
@@ -219,18 +221,22 @@ class VectorIndex:
                 "chunker": CHUNKER_VERSION,
             }
         )
+        self._count = None
         seconds = (datetime.now(UTC) - started).total_seconds()
         return SyncReport(len(new), len(stale), len(removed), len(wanted) - len(new) - len(stale), seconds)
 
     def clear(self) -> None:
         """Delete every chunk (the collection itself stays)."""
+        self._count = None
         ids = self.collection.get(include=[])["ids"]
         if ids:
             self.collection.delete(ids=ids)
 
     def search(self, query_vector: Sequence[float], k: int) -> list[tuple[str, float]]:
         """The ``k`` nearest chunks as ``(chunk_id, cosine similarity)``, best first."""
-        count = self.collection.count()
+        if self._count is None:  # counting costs milliseconds per query on a large collection
+            self._count = self.collection.count()
+        count = self._count
         if count == 0:
             return []
         result = self.collection.query(
