@@ -123,3 +123,12 @@ def test_real_model_indexes_and_answers_with_the_network_blocked(
     assert result.citations
     assert any("numb" in c.text.lower() for c in result.citations)
     assert network_attempts == []
+
+
+@pytest.mark.slow
+def test_numpy_blas_is_kept_single_threaded_once_the_model_is_loaded(real_assistant: Any) -> None:
+    # numpy's busy-waiting BLAS threads slowed the query embedding five-fold at p95 (bench/).
+    from threadpoolctl import threadpool_info
+
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)
