@@ -64,6 +64,8 @@ def _answer_under(doc: Document, blocks: Sequence[Block], position: int) -> str:
         if block.kind == "paragraph" and not text.endswith(":"):
             if items:
                 break
+            for sentence in doc.withheld:  # a reviewer kept it out of answers
+                text = " ".join(text.replace(sentence, " ").split())
             return _shorten(text)
         items.append(text)
         if len(items) >= MAX_LIST_ITEMS:

@@ -67,13 +67,19 @@ class Draft:
     report: VerificationReport
 
 
-def format_passages(passages: Sequence[Passage]) -> str:
-    """The numbered passages as the model sees them: ``[n] Title > Section`` then the text."""
+def format_passages(passages: Sequence[Passage], withheld: Sequence[str] = ()) -> str:
+    """The numbered passages as the model sees them: ``[n] Title > Section`` then the text.
+
+    Sentences a reviewer withheld from answers are left out, so the model cannot repeat them.
+    """
     blocks = []
     for n, passage in enumerate(passages, start=1):
         chunk = passage.chunk
         heading = " > ".join(part for part in (chunk.title, chunk.section_path) if part)
-        blocks.append(f"[{n}] {heading}\n{chunk.text}")
+        text = chunk.text
+        for sentence in withheld:
+            text = text.replace(sentence, "")
+        blocks.append(f"[{n}] {heading}\n{text}")
     return "\n\n".join(blocks)
 
 
@@ -131,10 +137,14 @@ class GenerativeAnswerer:
         self.verifier = verifier or Verifier(
             grounding.embeddings, getattr(grounding, "units", None), getattr(grounding, "idf", None)
         )
+        corpus = getattr(grounding, "corpus", None)
+        self.withheld = tuple(w for d in getattr(corpus, "documents", ()) for w in d.withheld)
 
     def messages(self, question: str, passages: Sequence[Passage]) -> list[BaseMessage]:
         """The prompt: instructions, then the numbered passages and the question as plain text."""
-        user = prompts.USER_PROMPT.format(passages=format_passages(passages), question=question)
+        user = prompts.USER_PROMPT.format(
+            passages=format_passages(passages, self.withheld), question=question
+        )
         return [SystemMessage(prompts.SYSTEM_PROMPT), HumanMessage(user)]
 
     def draft(self, question: str, passages: Sequence[Passage]) -> Draft:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from assistant import clean
 from assistant.errors import CorpusError
@@ -135,7 +137,13 @@ def _classify(lines: list[str]) -> list[_Line]:
 
 
 def parse_document(
-    raw: str, doc_id: str, source_file: str, title: str = "", author: str = "", description: str = ""
+    raw: str,
+    doc_id: str,
+    source_file: str,
+    title: str = "",
+    author: str = "",
+    description: str = "",
+    withheld: Sequence[str] = (),
 ) -> Document:
     """Clean one document and recognise its structure.
 
@@ -146,6 +154,7 @@ def parse_document(
         title: Title from the manifest; empty to take it from the first line.
         author: Author from the manifest.
         description: Short description from the manifest.
+        withheld: Sentences a reviewer withheld from answers (manifest ``withheld``).
 
     Returns:
         The cleaned document. Its ``text`` holds only answerable text: no title, byline,
@@ -187,10 +196,14 @@ def parse_document(
         builder.add(typed)
     if not builder.blocks:
         warnings.append(f"{source_file}: no answerable text after cleaning.")
+    text = "".join(builder.parts)
+    for sentence in withheld:
+        if sentence not in text:
+            warnings.append(f"{source_file}: withheld sentence not found (edited?): {sentence[:60]!r}")
     return Document(
         doc_id=doc_id,
         title=title,
-        text="".join(builder.parts),
+        text=text,
         blocks=tuple(builder.blocks),
         source_file=source_file,
         author=author or next((b for b in byline if clean.is_byline(b) and "," in b), ""),
@@ -198,22 +211,33 @@ def parse_document(
         byline=tuple(byline),
         references=tuple(references),
         warnings=tuple(warnings),
+        withheld=tuple(w for w in withheld if w),
     )
 
 
-def read_manifest(corpus_dir: Path) -> dict[str, dict[str, str]]:
-    """Read the manifest, keyed by file name. A missing manifest is an empty one."""
+def read_manifest(corpus_dir: Path) -> dict[str, dict[str, Any]]:
+    """Read the manifest, keyed by file name. A missing manifest is an empty one.
+
+    Each entry's fields are strings, except ``withheld``: a list of
+    ``{"text": sentence, "reason": why}`` a clinical reviewer kept out of answers.
+    """
     path = corpus_dir / MANIFEST_NAME
     if not path.exists():
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         entries = data["documents"]
-        return {str(e["file"]): {k: str(v) for k, v in e.items()} for e in entries}
+        manifest: dict[str, dict[str, Any]] = {}
+        for e in entries:
+            entry: dict[str, Any] = {k: str(v) for k, v in e.items() if k != "withheld"}
+            entry["withheld"] = [str(w["text"]) for w in e.get("withheld", [])]
+            manifest[str(e["file"])] = entry
+        return manifest
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise CorpusError(
             f"{path} is not a valid manifest ({exc}). It must be "
-            '{"documents": [{"id", "file", "title", ...}]}.'
+            '{"documents": [{"id", "file", "title", ...}]}, with "withheld" a list of '
+            '{"text", "reason"}.'
         ) from exc
 
 
@@ -254,6 +278,7 @@ def load_corpus(corpus_dir: Path) -> list[Document]:
             title=entry.get("title", ""),
             author=entry.get("author", ""),
             description=entry.get("description", ""),
+            withheld=entry.get("withheld", ()),
         )
         for warning in doc.warnings:
             log.warning(warning)

@@ -35,6 +35,13 @@ class Document:
     byline: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    # Sentences a clinical reviewer withheld from answers (manifest "withheld"): they stay in
+    # the verbatim text and its citations, but are never quoted as an answer statement.
+    withheld: tuple[str, ...] = ()
+
+    def is_withheld(self, text: str) -> bool:
+        """Whether a piece of this document's text contains a withheld sentence."""
+        return any(w in text for w in self.withheld)
 
 
 @dataclass(frozen=True, slots=True)

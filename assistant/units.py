@@ -70,8 +70,8 @@ def units_for_chunk(doc: Document, chunk: Chunk) -> list[Unit]:
             j += 1
         while j < len(blocks) and blocks[j].kind == "bullet":
             item = doc.text[blocks[j].start : blocks[j].end]
-            if len(item.split()) > SHORT_ITEM_WORDS:
-                break
+            if len(item.split()) > SHORT_ITEM_WORDS or doc.is_withheld(item):
+                break  # a long or withheld item is quoted on its own (or not at all)
             run.append(blocks[j])
             j += 1
         lead = text.endswith(":")
@@ -100,6 +100,8 @@ def units_for_chunk(doc: Document, chunk: Chunk) -> list[Unit]:
         previous = ""
         for start, end in split_sentences(text, block.start):
             sentence = doc.text[start:end]
+            if doc.is_withheld(sentence):
+                continue  # a reviewer withheld it: never quoted as an answer statement
             context = f"{chunk.section_path} {previous}"
             units.append(
                 Unit(chunk.chunk_id, doc.doc_id, start, end, sentence, kind=block.kind, context=context)

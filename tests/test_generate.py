@@ -177,6 +177,12 @@ def test_the_prompt_holds_the_numbered_passages_and_the_question_as_text(
     assert "\n\n[5] " in format_passages(passages)
 
 
+def test_withheld_sentences_are_not_shown_to_the_model(passages: list[Passage]) -> None:
+    sentence = passages[0].chunk.text.split(". ")[0]
+    assert sentence in format_passages(passages)
+    assert sentence not in format_passages(passages, withheld=[sentence])
+
+
 def test_a_personal_decision_answer_keeps_its_deferral_to_the_clinician(
     grounding: Any, passages: list[Passage], extractive: Answer
 ) -> None:

@@ -434,6 +434,36 @@ def test_duplicate_manifest_ids_are_an_error(tmp_path: Path) -> None:
         load_corpus(folder)
 
 
+WITHHELD = "Sciatica ALWAYS presents with pain all the way to the toes."
+
+
+def test_the_real_manifest_withholds_a_reviewed_sentence_without_editing_the_document() -> None:
+    klein = next(d for d in load_corpus(CORPUS_DIR) if d.doc_id == "klein-cluneal-back-pain")
+    assert klein.withheld == (WITHHELD,)
+    assert WITHHELD in klein.text  # the text stays verbatim, so citations still match the file
+    assert not klein.warnings
+
+
+def test_a_withheld_sentence_that_is_not_in_the_document_is_a_warning(tmp_path: Path) -> None:
+    folder = write_corpus(
+        tmp_path / "corpus",
+        {"a.txt": "A\nText here.\n"},
+        manifest=[{"id": "a", "file": "a.txt", "title": "A", "withheld": [{"text": "Gone.", "reason": "x"}]}],  # type: ignore[dict-item]
+    )
+    (doc,) = load_corpus(folder)
+    assert any("withheld sentence not found" in w for w in doc.warnings)
+
+
+def test_a_malformed_withheld_list_is_a_corpus_error(tmp_path: Path) -> None:
+    folder = write_corpus(
+        tmp_path / "corpus",
+        {"a.txt": "A\nText.\n"},
+        manifest=[{"id": "a", "file": "a.txt", "title": "A", "withheld": ["no text key"]}],  # type: ignore[dict-item]
+    )
+    with pytest.raises(CorpusError, match="withheld"):
+        load_corpus(folder)
+
+
 def test_empty_corpus_folder_is_a_helpful_error(tmp_path: Path) -> None:
     folder = tmp_path / "corpus"
     folder.mkdir()

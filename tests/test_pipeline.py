@@ -133,3 +133,12 @@ def test_topic_change_is_not_rewritten(fake_assistant: Any) -> None:
 def test_other_language_is_declined_politely(fake_assistant: Any) -> None:
     result = fake_assistant.ask("que puedo hacer para el dolor de nalga")
     assert result.abstained and result.answer == prompts.OTHER_LANGUAGE
+
+
+def test_a_withheld_sentence_is_never_an_answer_statement(fake_assistant: Any) -> None:
+    from assistant.faq import build_faq
+
+    withheld = "Sciatica ALWAYS presents with pain all the way to the toes."
+    for question in ("is this the same thing as sciatica", "does sciatica always go to the toes?"):
+        assert withheld not in fake_assistant.ask(question).answer
+    assert all(withheld not in entry.answer for entry in build_faq(fake_assistant.corpus.documents))

@@ -116,3 +116,17 @@ def test_an_unreadable_unit_cache_is_recomputed_not_trusted(
     expected = np.asarray(HashEmbeddings().embed_documents([u.text for u in index.units]), dtype=np.float32)
     assert np.allclose(index.vectors, expected)
     assert not list(cache.glob("*.tmp"))
+
+
+def test_withheld_sentences_and_items_are_never_answer_units() -> None:
+    raw = "Guide\n\nTips\n- Rest well.\n- Sciatica reaches the toes.\n- Use a cushion.\n\nBlocks help. Blocks cure everyone. Ice helps.\n"
+    doc = parse_document(
+        raw, "g", "g.txt", title="Guide", withheld=["Blocks cure everyone.", "Sciatica reaches the toes."]
+    )
+    units = [
+        u for c in chunk_document(doc, counter=lambda t: len(t.split())) for u in units_for_chunk(doc, c)
+    ]
+    quoted = " ".join(u.text for u in units)
+    assert "Blocks help." in quoted and "Ice helps." in quoted and "Rest well." in quoted
+    assert "cure everyone" not in quoted and "toes" not in quoted
+    assert "Blocks cure everyone." in doc.text  # still part of the verbatim text
