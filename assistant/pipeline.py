@@ -200,7 +200,7 @@ class Assistant:
         t2 = time.perf_counter()
         timings = {"embed": (t1 - t0) * 1000, "retrieve": (t2 - t1) * 1000}
         rewritten = query if query != text else ""
-        decline = self.gate.reason_to_decline(query, float(np.max(self.search.vectors @ vector)))
+        decline = self.gate.reason_to_decline(query, self._closest(vector))
         relevant = decline is None
         if intent == "personal_decision":
             if not relevant:
@@ -217,6 +217,16 @@ class Assistant:
         result.rewritten_query = rewritten
         result.timings_ms.update(timings)
         return result
+
+    def _closest(self, vector: np.ndarray) -> float:
+        """Cosine similarity of the query to the closest answer sentence in the corpus.
+
+        Sentences, not whole passages: a short question about one line of a long table
+        ("what is a Tinel sign?") is far from the passage but close to its sentence.
+        """
+        if len(self.units.vectors):
+            return float(np.max(self.units.vectors @ vector))
+        return float(np.max(self.search.vectors @ vector))
 
     def _compose(self, query: str, vector: np.ndarray, passages: list[Passage], intro: str) -> Answer:
         disagreements = find_disagreements(query, self.units.units, self.disagreements)

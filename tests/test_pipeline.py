@@ -142,3 +142,28 @@ def test_a_withheld_sentence_is_never_an_answer_statement(fake_assistant: Any) -
     for question in ("is this the same thing as sciatica", "does sciatica always go to the toes?"):
         assert withheld not in fake_assistant.ask(question).answer
     assert all(withheld not in entry.answer for entry in build_faq(fake_assistant.corpus.documents))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "quoted"),
+    [
+        ("what is a tinel sign", "Tinel"),  # one cell of a long table
+        ("how common is this problem", ""),  # "this" is the patient's own condition
+    ],
+)
+def test_short_questions_about_one_line_of_the_corpus_are_answered(
+    real_assistant: Any, question: str, quoted: str
+) -> None:
+    result = real_assistant.ask(question)
+    assert not result.abstained and result.citations
+    assert any(quoted in c.text for c in result.citations)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "question",
+    ["how many bones are in the human body", "whats the capital of australia", "who won the super bowl"],
+)
+def test_general_knowledge_is_still_declined(real_assistant: Any, question: str) -> None:
+    assert real_assistant.ask(question).abstained
