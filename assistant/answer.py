@@ -6,6 +6,7 @@ answer, so nothing can be made up. Every unit is followed by its citation marker
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -101,8 +102,47 @@ def select_units(
         if not (unit_index.tokens[u] & weights.keys()) - covered:
             continue  # adds nothing the answer does not already cover
         take(u, passage)
-    chosen.sort(key=lambda up: -next(c[0] for c in candidates if c[1] == up[0]))
+    score_of = {u: sc for sc, u, _ in candidates}
+    chosen.sort(key=lambda up: -score_of[up[0]])
+    chosen = _complete_announcements(chosen, unit_index, score_of, max_units)
     return Selection([(unit_index.units[u], p) for u, p in chosen], best)
+
+
+# A sentence announcing what follows ("several self-management techniques can help") says
+# little on its own: the sentence after it in the same passage joins the answer with it.
+_ANNOUNCES = re.compile(
+    r"\b(?:several|the following|a few|a number of|various|many|some)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:techniques|strategies|options|steps|ways|measures|methods|treatments|approaches|"
+    r"exercises|tips|changes|things)\b",
+    re.IGNORECASE,
+)
+
+
+def _complete_announcements(
+    chosen: list[tuple[int, Passage]], unit_index: UnitIndex, score: dict[int, float], max_units: int
+) -> list[tuple[int, Passage]]:
+    """Add the sentence that follows each announcing sentence, dropping the weakest if full."""
+    result = list(chosen)
+    for u, passage in chosen:
+        unit = unit_index.units[u]
+        if unit.is_list or not _ANNOUNCES.search(unit.text):
+            continue
+        siblings = unit_index.by_chunk.get(passage.chunk.chunk_id, [])
+        position = siblings.index(u) if u in siblings else -1
+        if position < 0 or position + 1 >= len(siblings):
+            continue
+        follower = siblings[position + 1]
+        if any(f == follower for f, _ in result):
+            continue
+        if len(result) >= max_units:
+            weakest = min(
+                (up for up in result if up[0] != u), key=lambda up: score.get(up[0], 0.0), default=None
+            )
+            if weakest is None:
+                continue
+            result.remove(weakest)
+        result.append((follower, passage))
+    return result
 
 
 def _redundant(unit_index: UnitIndex, a: int, b: int) -> bool:

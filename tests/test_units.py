@@ -130,3 +130,27 @@ def test_withheld_sentences_and_items_are_never_answer_units() -> None:
     assert "Blocks help." in quoted and "Ice helps." in quoted and "Rest well." in quoted
     assert "cure everyone" not in quoted and "toes" not in quoted
     assert "Blocks cure everyone." in doc.text  # still part of the verbatim text
+
+
+def test_a_sentence_announcing_what_follows_brings_the_next_sentence() -> None:
+    from assistant.answer import _complete_announcements
+    from assistant.records import Passage
+
+    raw = "Guide\n\nFlares\nWhen pain flares, several techniques can help. Ice the sore spot for fifteen minutes. Rest well.\n"
+    doc = parse_document(raw, "g", "g.txt", title="Guide")
+    chunks = chunk_document(doc, counter=lambda t: len(t.split()))
+    index = UnitIndex([doc], chunks, HashEmbeddings())
+    passage = Passage(chunks[0], 1.0)
+    lead = next(i for i, u in enumerate(index.units) if u.text.startswith("When pain flares"))
+    completed = _complete_announcements([(lead, passage)], index, {lead: 1.0}, max_units=4)
+    assert [index.units[u].text for u, _ in completed] == [
+        "When pain flares, several techniques can help.",
+        "Ice the sore spot for fifteen minutes.",
+    ]
+    # Full: the weakest other sentence makes room; the announcement is never left alone.
+    other = next(i for i, u in enumerate(index.units) if u.text == "Rest well.")
+    full = _complete_announcements(
+        [(lead, passage), (other, passage)], index, {lead: 1.0, other: 0.5}, max_units=2
+    )
+    assert [index.units[u].text for u, _ in full][-1] == "Ice the sore spot for fifteen minutes."
+    assert len(full) == 2
