@@ -47,6 +47,34 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect)
 
 
+@pytest.fixture
+def network_attempts(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Record every attempt to leave the machine, even one a library catches and ignores.
+
+    The autouse guard already makes such connections fail; a hub client may swallow that
+    failure and carry on from its cache, so the attempts themselves are what we check.
+    """
+    attempts: list[Any] = []
+    guarded_connect = socket.socket.connect
+    real_getaddrinfo = socket.getaddrinfo
+
+    def recording_connect(self: socket.socket, address: Any) -> Any:
+        if self.family != socket.AF_UNIX and not _is_loopback(address):
+            attempts.append(address)
+        return guarded_connect(self, address)
+
+    def recording_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if not _is_loopback(host):
+            attempts.append(("dns", host))
+            raise OSError(f"name lookup blocked in tests: {host!r}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", recording_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", recording_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", recording_getaddrinfo)
+    return attempts
+
+
 @pytest.fixture(autouse=True)
 def _isolate_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every user path points into the test's temp dir; nothing touches index/ or audit/."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import socket
 import subprocess
@@ -14,48 +13,6 @@ import numpy as np
 import pytest
 
 from assistant.settings import PROJECT_ROOT, load_settings
-
-
-def _is_loopback(address: Any) -> bool:
-    host = address[0] if isinstance(address, tuple) else address
-    if isinstance(host, bytes):
-        host = host.decode()
-    if not isinstance(host, str):
-        return False
-    if host in {"localhost", ""} or host.startswith("/"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-@pytest.fixture
-def network_attempts(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Record every attempt to leave the machine, even one a library catches and ignores.
-
-    The autouse guard already makes such connections fail; a hub client may swallow that
-    failure and carry on from its cache, so the attempts themselves are what we check.
-    """
-    attempts: list[Any] = []
-    guarded_connect = socket.socket.connect
-    real_getaddrinfo = socket.getaddrinfo
-
-    def recording_connect(self: socket.socket, address: Any) -> Any:
-        if self.family != socket.AF_UNIX and not _is_loopback(address):
-            attempts.append(address)
-        return guarded_connect(self, address)
-
-    def recording_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        if not _is_loopback(host):
-            attempts.append(("dns", host))
-            raise OSError(f"name lookup blocked in tests: {host!r}")
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket.socket, "connect", recording_connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", recording_connect)
-    monkeypatch.setattr(socket, "getaddrinfo", recording_getaddrinfo)
-    return attempts
 
 
 def test_network_recorder_sees_blocked_attempts(network_attempts: list[Any]) -> None:
