@@ -26,7 +26,8 @@ def _scaling(scaling: dict[str, Any]) -> list[str]:
         "Seeded cluneal-like text (`bench/synthetic.py`), one chunk per section, real MiniLM and Chroma, "
         "all sizes in this one process. *Build* = load, clean, chunk, embed and write to Chroma (the "
         "model already loaded; median of the runs shown). *Assistant load* = opening that index and "
-        "embedding each distinct answer unit (sentence) once, which the unit cache then keeps (the synthetic text repeats sentences). Query timings "
+        "embedding each distinct answer unit (sentence) once, which the unit cache then keeps (the "
+        "synthetic text repeats sentences). Query timings "
         f"are {next(iter(scaling.values()))['answer_ms']['n']} eval questions, warm; *retrieve* is hybrid "
         "search with a precomputed query vector.",
         "",
