@@ -1,0 +1,27 @@
+"""The relevance gate's rules, given the dense similarity (so no model is needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from assistant.relevance import DENSE_FLOOR, DENSE_FLOOR_KNOWN_WORDS
+
+
+@pytest.mark.parametrize("question", ["does being overweight make it worse", "does weight gain make it worse"])
+def test_a_question_in_the_corpus_words_may_sit_a_little_further_out(fake_assistant: Any, question: str) -> None:
+    dense = (DENSE_FLOOR + DENSE_FLOOR_KNOWN_WORDS) / 2
+    assert fake_assistant.gate.coverage(question) == 1.0
+    assert fake_assistant.gate.reason_to_decline(question, dense) is None
+
+
+@pytest.mark.parametrize("question", ["how do i lose weight", "what shoes should i wear", "is it genetic"])
+def test_a_distant_question_in_other_words_is_declined(fake_assistant: Any, question: str) -> None:
+    dense = (DENSE_FLOOR + DENSE_FLOOR_KNOWN_WORDS) / 2
+    assert fake_assistant.gate.reason_to_decline(question, dense) == "unrelated"
+
+
+def test_nothing_is_answered_below_the_lower_floor(fake_assistant: Any) -> None:
+    question = "does being overweight make it worse"
+    assert fake_assistant.gate.reason_to_decline(question, DENSE_FLOOR_KNOWN_WORDS - 0.01) == "unrelated"
