@@ -9,8 +9,12 @@ import pytest
 from assistant.relevance import DENSE_FLOOR, DENSE_FLOOR_KNOWN_WORDS
 
 
-@pytest.mark.parametrize("question", ["does being overweight make it worse", "does weight gain make it worse"])
-def test_a_question_in_the_corpus_words_may_sit_a_little_further_out(fake_assistant: Any, question: str) -> None:
+@pytest.mark.parametrize(
+    "question", ["does being overweight make it worse", "does weight gain make it worse"]
+)
+def test_a_question_in_the_corpus_words_may_sit_a_little_further_out(
+    fake_assistant: Any, question: str
+) -> None:
     dense = (DENSE_FLOOR + DENSE_FLOOR_KNOWN_WORDS) / 2
     assert fake_assistant.gate.coverage(question) == 1.0
     assert fake_assistant.gate.reason_to_decline(question, dense) is None
