@@ -35,8 +35,12 @@ FACT_TYPES = (
     FactType(
         name="spinal levels",
         question=re.compile(
-            r"\b(?:come from|comes from|originat\w*|aris\w*|emerg\w*|root\w*|levels?|"
-            r"branch(?:es)? (?:off|from)|spinal nerves?|vertebra\w*)\b",
+            # Where the nerves start, not any mention of roots: "a pinched nerve root in the
+            # spine" is radiculopathy, and "emergency" is not "emerge".
+            r"\b(?:come from|comes from|coming from|originat\w*|aris(?:e|es|ing)|emerg(?:e|es)|"
+            r"start(?:s|ing)? (?:from|at|in)|branch(?:es)? (?:off|from)|"
+            r"(?:which|what) (?:spinal |nerve |part of the )?(?:roots?|levels?|vertebra\w*|spine|"
+            r"spinal nerves?)|(?:roots?|levels?) (?:do|does|are|is) (?:they|it|the\b))\b",
             re.IGNORECASE,
         ),
         value=re.compile(r"\b([TLS])(\d{1,2})\s*[–-]\s*([TLS])?(\d{1,2})\b"),

@@ -112,6 +112,9 @@ def test_disagreement_on_what_makes_a_block_positive(fake_assistant: Any) -> Non
         "how do doctors figure out if its the cluneal nerve and not my spine",
         "how far can I walk with this?",
         "does a positive attitude help with recovery?",
+        "how is this different from a pinched nerve root in the spine",
+        "is this an emergency?",
+        "what is the root cause of the pain?",
     ],
 )
 def test_no_disagreement_when_the_question_is_not_about_the_fact(fake_assistant: Any, question: str) -> None:
