@@ -41,6 +41,8 @@ _SUFFIXES = (
     ("ments", ""),
     ("ment", ""),
     ("ness", ""),
+    ("atives", ""),
+    ("ative", ""),  # preventative -> prevent, as prevention -> prevent
     ("ivities", "iv"),
     ("ivity", "iv"),  # sensitivity -> sensitiv, as sensitive -> sensitiv
     ("ings", ""),
@@ -77,6 +79,8 @@ def stem(word: str) -> str:
                 return word
             if suffix in {"ion", "ions"} and word[-len(suffix) - 1] not in "st":
                 continue
+            if suffix in {"ative", "atives"} and len(word) - len(suffix) < 5:
+                continue  # negative, relative: too short a stem to be safe
             word = word[: -len(suffix)] + replacement
             stripped = True
             break
@@ -104,33 +108,103 @@ def tokenize(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS]
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A YAML loader that refuses a repeated key (YAML itself keeps the last one silently)."""
+
+
+def _unique_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[object, object]:
+    seen: set[object] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise ValueError(f"{key!r} appears twice in {LAY_TERMS_FILE.name}; merge its entries.")
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
+
+
+@dataclass(frozen=True, slots=True)
+class LayTerm:
+    """One entry of the lay-term table."""
+
+    phrase: tuple[str, ...]  # stemmed words
+    targets: tuple[str, ...]  # document words it stands for
+    idiom: bool = False  # the patient's own words mean nothing literally ("coming back")
+
+
+@dataclass(frozen=True, slots=True)
+class LayMatch:
+    """A lay phrase found in a text, at word positions ``start:end``."""
+
+    term: LayTerm
+    start: int
+    end: int
+    written: tuple[str, ...]
+
+
 @lru_cache(maxsize=1)
-def load_lay_terms(path: Path = LAY_TERMS_FILE) -> dict[tuple[str, ...], tuple[str, ...]]:
-    """The lay-term table, keyed by the phrase's word tuple."""
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {tuple(words(str(k))): tuple(str(v) for v in values) for k, values in raw.items()}
+def load_lay_terms(path: Path = LAY_TERMS_FILE) -> dict[tuple[str, ...], LayTerm]:
+    """The lay-term table, keyed by the phrase's stemmed word tuple.
+
+    An entry is ``phrase: [document words]``, or ``phrase: {idiom: [document words]}`` when the
+    phrase's own words mislead ("coming back" is not about the back). Keys are stemmed, so one
+    entry covers its inflections ("squeeze" also matches "squeezes", "squeezed", "squeezing").
+    """
+    raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader) or {}
+    table: dict[tuple[str, ...], LayTerm] = {}
+    for key, value in raw.items():
+        idiom = isinstance(value, dict)
+        values = value.get("idiom", []) if isinstance(value, dict) else value
+        phrase = tuple(stem(w) for w in words(str(key)))
+        earlier = table[phrase].targets if phrase in table else ()
+        targets = earlier + tuple(str(v) for v in values if str(v) not in earlier)
+        table[phrase] = LayTerm(phrase, targets, idiom or (phrase in table and table[phrase].idiom))
+    return table
+
+
+def lay_phrases_in(text: str) -> list[LayMatch]:
+    """The lay phrases a text uses, each at its first occurrence.
+
+    Longer phrases win: the words of "pins and needles" do not also count as "needle", nor
+    "working out" as "work".
+    """
+    written = words(text)
+    stems = [stem(w) for w in written]
+    taken = [False] * len(stems)
+    found = []
+    for phrase, term in sorted(load_lay_terms().items(), key=lambda kv: -len(kv[0])):
+        n = len(phrase)
+        for i in range(len(stems) - n + 1):
+            if tuple(stems[i : i + n]) == phrase and not any(taken[i : i + n]):
+                taken[i : i + n] = [True] * n
+                found.append(LayMatch(term, i, i + n, tuple(written[i : i + n])))
+                break
+    return found
 
 
 def expand(text: str) -> list[str]:
     """Document words that lay phrases in ``text`` stand for (not stemmed)."""
-    tokens = words(text)
-    table = load_lay_terms()
-    found: list[str] = []
-    for phrase, targets in table.items():
-        n = len(phrase)
-        if any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1)):
-            found.extend(targets)
-    return found
+    return [t for match in lay_phrases_in(text) for t in match.term.targets]
 
 
 def weighted_query(text: str) -> dict[str, float]:
-    """The BM25 query: the patient's own terms at weight 1, lay-term expansions lower."""
+    """The BM25 query: the patient's own terms at weight 1, lay-term expansions lower.
+
+    The words of an idiom ("coming back", "in the first place") are replaced by what it
+    stands for rather than searched for themselves.
+    """
+    matches = lay_phrases_in(text)
+    idiomatic = {i for m in matches if m.term.idiom for i in range(m.start, m.end)}
     weights: dict[str, float] = {}
-    for term in tokenize(text):
-        weights[term] = 1.0
-    for phrase in expand(text):
-        for term in tokenize(phrase):
-            weights.setdefault(term, EXPANSION_WEIGHT)
+    for i, word in enumerate(words(text)):
+        if word not in STOPWORDS and i not in idiomatic:
+            weights[stem(word)] = 1.0
+    for match in matches:
+        for phrase in match.term.targets:
+            for term in tokenize(phrase):
+                weights.setdefault(term, EXPANSION_WEIGHT)
     return weights
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from assistant.conversation import content_words
-from assistant.lexical import DATA_DIR, load_lay_terms, stem, words
+from assistant.lexical import DATA_DIR, lay_phrases_in, stem, words
 
 SCOPE_TERMS_FILE = DATA_DIR / "scope_terms.yaml"
 
@@ -66,13 +66,10 @@ class RelevanceGate:
         if not content:
             return 0.0
         # Words of a lay phrase the corpus covers ("go away" -> recovery) count as known.
-        tokens = words(query)
         lay_known: set[str] = set()
-        for phrase, targets in load_lay_terms().items():
-            n = len(phrase)
-            found = any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1))
-            if found and any(stem(w) in self.stems for t in targets for w in words(t)):
-                lay_known.update(phrase)
+        for match in lay_phrases_in(query):
+            if any(stem(w) in self.stems for t in match.term.targets for w in words(t)):
+                lay_known.update(match.written)
         known = sum(1 for word in content if stem(word) in self.stems or word in lay_known)
         return known / len(content)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -125,9 +126,9 @@ def test_a_word_the_patient_used_keeps_full_weight_even_if_also_an_expansion() -
 def test_lay_term_table_is_well_formed() -> None:
     table = load_lay_terms()
     assert len(table) > 30
-    for phrase, targets in table.items():
-        assert phrase and all(phrase)
-        assert targets and all(t.strip() for t in targets)
+    for phrase, term in table.items():
+        assert phrase and all(phrase) and term.phrase == phrase
+        assert term.targets and all(t.strip() for t in term.targets)
 
 
 @pytest.mark.parametrize(
@@ -177,3 +178,39 @@ def test_bm25_on_an_empty_corpus_returns_nothing() -> None:
 def test_overlap_is_jaccard() -> None:
     assert overlap(["a", "b"], ["b", "c"]) == pytest.approx(1 / 3)
     assert overlap([], ["a"]) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("what medications do doctors use", "gabapentin"),  # key "medication", plural asked
+        ("what squeezed the nerve", "compression"),  # key "squeeze"
+    ],
+)
+def test_lay_terms_match_any_inflection(question: str, expected: str) -> None:
+    assert expected in expand(question)
+
+
+def test_a_longer_lay_phrase_wins_over_the_words_inside_it() -> None:
+    assert "injection" not in expand("pins and needles in my leg")  # not "needle"
+    assert "tingling" in expand("pins and needles in my leg")
+    assert "effective" not in expand("can i keep working out")  # not "work"
+
+
+def test_the_words_of_an_idiom_are_replaced_not_searched() -> None:
+    query = weighted_query("how do i stop it coming back")
+    assert stem("back") not in query and stem("coming") not in query
+    assert query[stem("recurrence")] == EXPANSION_WEIGHT
+    assert stem("back") in weighted_query("my lower back hurts")
+
+
+def test_a_repeated_lay_term_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "lay.yaml"
+    path.write_text("numb: [numbness]\nnumb: [anesthetic]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="appears twice"):
+        load_lay_terms.__wrapped__(path)
+
+
+def test_the_stemmer_joins_preventative_and_prevention_but_keeps_short_stems() -> None:
+    assert stem("preventative") == stem("prevention") == stem("prevent")
+    assert stem("negative") != stem("neglect")
