@@ -28,6 +28,13 @@ _FOLLOWUP_OPENERS = re.compile(
     r"why|how come|is that|are they|does that|do they|can they|will it|would it|should i)\b",
     re.IGNORECASE,
 )
+# A patient announcing a new subject: the question stands on its own whatever it says.
+_NEW_TOPIC = re.compile(
+    r"^\W*(?:(?:a |one )?(?:new|different|another|other|separate|unrelated) (?:question|topic|thing)|"
+    r"(?:changing|change of) (?:the )?(?:subject|topic)|on (?:a|another) (?:different )?note|"
+    r"something else|unrelated|different subject)\b",
+    re.IGNORECASE,
+)
 # Words too general to carry a topic on their own.
 _GENERIC = frozenset(
     """pain hurt hurts hurting help helps long last lasts take takes work works happen happens mean
@@ -121,6 +128,8 @@ def is_followup(question: str, topical: set[str]) -> bool:
         topical: Stemmed-free words known to be about the corpus's subject (so a question
             naming its own subject is self-contained).
     """
+    if _NEW_TOPIC.match(question):
+        return False
     tokens = words(question)
     own_topic = [w for w in content_words(question) if w in topical]
     pointing = any(t in _ANAPHORA for t in tokens)

@@ -193,3 +193,15 @@ def test_question_without_history_is_not_rewritten() -> None:
 
 def test_follow_up_after_small_talk_only_is_not_rewritten() -> None:
     assert rewritten("how long does it last?", ["hello", "thanks"]) == "how long does it last?"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "new question: whats the difference between the test injection and the one that treats it?",
+        "Different question - does it run in families?",
+        "on another note, is heat ok for it",
+    ],
+)
+def test_a_question_announcing_a_new_subject_is_not_a_follow_up(question: str) -> None:
+    assert rewritten(question, ["is foam rolling ok for cluneal nerve pain"]) == question
