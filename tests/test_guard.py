@@ -1145,3 +1145,26 @@ def test_questions_about_causes_treatments_and_consequences_stay_routine(message
 )
 def test_a_report_next_to_a_general_question_still_escalates(message: str, level: str) -> None:
     assert Guard().check(message).level == level
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "if they cut the nerve will part of my bum go numb",
+        "will cutting the nerve leave a numb patch on my bum",
+        "after the block my bum went numb for a few hours",
+    ],
+)
+def test_the_expected_numb_patch_after_a_procedure_is_routine(guard: Guard, message: str) -> None:
+    assert guard.check(message).level == "routine"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "they cut the nerve last year, now my whole bottom is numb",
+        "after the block both buttocks are numb",
+    ],
+)
+def test_numbness_of_the_whole_bottom_after_a_procedure_still_escalates(guard: Guard, message: str) -> None:
+    assert guard.check(message).level == "emergency"
