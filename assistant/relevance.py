@@ -91,7 +91,9 @@ class RelevanceGate:
         on_topic = _mentions(tokens, self.terms["topic"])
         if _mentions(tokens, self.terms["admin"]):
             return "admin"
-        if not on_topic and _mentions(tokens, self.terms["other_conditions"]):
+        own = _mentions(tokens, self.terms["own_condition"])
+        elsewhere = _mentions(tokens, self.terms["other_body_parts"]) and not own
+        if not on_topic and (elsewhere or _mentions(tokens, self.terms["other_conditions"])):
             return "other_condition"
         coverage = self.coverage(query)
         if on_topic and coverage >= COVERAGE_STRONG:

@@ -29,3 +29,39 @@ def test_a_distant_question_in_other_words_is_declined(fake_assistant: Any, ques
 def test_nothing_is_answered_below_the_lower_floor(fake_assistant: Any) -> None:
     question = "does being overweight make it worse"
     assert fake_assistant.gate.reason_to_decline(question, DENSE_FLOOR_KNOWN_WORDS - 0.01) == "unrelated"
+
+
+CLOSE = 0.5  # well above both similarity floors: only the word rules can decline
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "does the pain go down to my toes",
+        "does it spread to the knee",
+        "is cold better than heat for this",
+        "i sit at a desk 9 hours a day and its worse by the evening",
+        "what happens during the appointment for the block",
+    ],
+)
+def test_another_body_part_or_an_everyday_word_about_my_pain_is_not_declined(
+    fake_assistant: Any, question: str
+) -> None:
+    assert fake_assistant.gate.reason_to_decline(question, CLOSE) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "reason"),
+    [
+        ("my knee clicks when i go down stairs, what is that", "other_condition"),
+        ("is this a migraine", "other_condition"),
+        ("how do i get rid of a cold fast", "other_condition"),
+        ("what are your opening hours on saturday", "admin"),
+        ("can you book me an appointment with dr klein", "admin"),
+        ("how much does the surgery cost", "admin"),
+    ],
+)
+def test_other_conditions_and_clinic_business_are_declined(
+    fake_assistant: Any, question: str, reason: str
+) -> None:
+    assert fake_assistant.gate.reason_to_decline(question, CLOSE) == reason
