@@ -30,11 +30,12 @@ _FOLLOWUP_OPENERS = re.compile(
 )
 # A patient announcing a new subject: the question stands on its own whatever it says.
 _NEW_TOPIC = re.compile(
-    r"^\W*(?:(?:a |one )?(?:new|different|another|other|separate|unrelated) (?:question|topic|thing)|"
+    r"^\W*(?:(?:thanks|thank you|thx|ok|okay|great|cool|right|got it|perfect|also)\W+)*(?:(?:a |one )?(?:new|different|another|other|separate|unrelated) (?:question|topic|thing)|"
     r"(?:changing|change of) (?:the )?(?:subject|topic)|on (?:a|another) (?:different )?note|"
     r"something else|unrelated|different subject)\b",
     re.IGNORECASE,
 )
+_ASKS_AGAIN = re.compile(r"^(?:and |so |but |ok |okay )?(?:what|how) about\b", re.IGNORECASE)
 # Words too general to carry a topic on their own.
 _GENERIC = frozenset(
     """pain hurt hurts hurting help helps long last lasts take takes work works happen happens mean
@@ -187,6 +188,11 @@ def rewrite(question: str, turns: Sequence[Turn], topical: set[str]) -> str:
     for previous in [resolved, *reversed(messages)]:
         subject = [w for w in content_words(previous) if w in topical and w not in replaced]
         if subject:
-            seen = [w for w in dict.fromkeys(content_words(previous)) if w not in replaced and w not in own]
+            # "What about the middle ones?" asks the earlier question again, so it keeps the
+            # earlier question's own words too ("what does the pain feel like").
+            keep = words(previous) if _ASKS_AGAIN.match(question.strip()) else content_words(previous)
+            seen = [
+                w for w in dict.fromkeys(keep) if w not in STOPWORDS and w not in replaced and w not in own
+            ]
             return f"{question} ({' '.join(seen[:12])})"
     return question

@@ -41,6 +41,7 @@ _SUFFIXES = (
     ("ments", ""),
     ("ment", ""),
     ("ness", ""),
+    ("atory", ""),  # confirmatory -> confirm
     ("atives", ""),
     ("ative", ""),  # preventative -> prevent, as prevention -> prevent
     ("ivities", "iv"),

@@ -205,3 +205,19 @@ def test_follow_up_after_small_talk_only_is_not_rewritten() -> None:
 )
 def test_a_question_announcing_a_new_subject_is_not_a_follow_up(question: str) -> None:
     assert rewritten(question, ["is foam rolling ok for cluneal nerve pain"]) == question
+
+
+def test_a_new_subject_may_follow_a_thank_you() -> None:
+    question = "thanks. separate thing, how do they confirm it's actually the cluneal nerve?"
+    assert (
+        rewritten(question, ["what exercises help cluneal nerve pain", "how often should i do them"])
+        == question
+    )
+
+
+def test_what_about_keeps_the_earlier_questions_own_words() -> None:
+    query = rewritten(
+        "what about the middle ones", ["what does pain from the upper cluneal nerves feel like"]
+    )
+    assert "feel" in query and "pain" in query and "middle" in query
+    assert "upper" not in query.split("(", 1)[1]

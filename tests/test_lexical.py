@@ -214,3 +214,7 @@ def test_a_repeated_lay_term_is_refused(tmp_path: Path) -> None:
 def test_the_stemmer_joins_preventative_and_prevention_but_keeps_short_stems() -> None:
     assert stem("preventative") == stem("prevention") == stem("prevent")
     assert stem("negative") != stem("neglect")
+
+
+def test_the_stemmer_joins_confirmatory_and_confirm() -> None:
+    assert stem("confirmatory") == stem("confirm") == stem("confirming")
