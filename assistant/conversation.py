@@ -30,7 +30,8 @@ _FOLLOWUP_OPENERS = re.compile(
 )
 # A patient announcing a new subject: the question stands on its own whatever it says.
 _NEW_TOPIC = re.compile(
-    r"^\W*(?:(?:thanks|thank you|thx|ok|okay|great|cool|right|got it|perfect|also)\W+)*(?:(?:a |one )?(?:new|different|another|other|separate|unrelated) (?:question|topic|thing)|"
+    r"^\W*(?:(?:thanks|thank you|thx|ok|okay|great|cool|right|got it|perfect|also)\W+)*"
+    r"(?:(?:a |one )?(?:new|different|another|other|separate|unrelated) (?:question|topic|thing)|"
     r"(?:changing|change of) (?:the )?(?:subject|topic)|on (?:a|another) (?:different )?note|"
     r"something else|unrelated|different subject)\b",
     re.IGNORECASE,

@@ -165,6 +165,11 @@ def load_lay_terms(path: Path = LAY_TERMS_FILE) -> dict[tuple[str, ...], LayTerm
     return table
 
 
+@lru_cache(maxsize=1)
+def _longest_first() -> tuple[LayTerm, ...]:
+    return tuple(sorted(load_lay_terms().values(), key=lambda term: -len(term.phrase)))
+
+
 def lay_phrases_in(text: str) -> list[LayMatch]:
     """The lay phrases a text uses, each at its first occurrence.
 
@@ -175,8 +180,8 @@ def lay_phrases_in(text: str) -> list[LayMatch]:
     stems = [stem(w) for w in written]
     taken = [False] * len(stems)
     found = []
-    for phrase, term in sorted(load_lay_terms().items(), key=lambda kv: -len(kv[0])):
-        n = len(phrase)
+    for term in _longest_first():
+        phrase, n = term.phrase, len(term.phrase)
         for i in range(len(stems) - n + 1):
             if tuple(stems[i : i + n]) == phrase and not any(taken[i : i + n]):
                 taken[i : i + n] = [True] * n
