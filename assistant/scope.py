@@ -57,7 +57,12 @@ _PERSONAL = re.compile(
     r"|\b(?:dose|dosage)\b.{0,30}\b(?:should|for me|do i|can i)\b"
     r"|\b\d+\s*(?:mg|milligrams?|mcg)\b"
     r"|\bshould i (?:take|stop|start|quit|keep taking|increase|double|lower|reduce|up|come off|"
-    r"get|have|go for|do|try|skip|cancel|avoid|combine|mix|pick|choose)\b"
+    r"skip|cancel|combine|mix)\b"
+    # "should I do/try/avoid ..." is a decision only about a treatment: "what exercises should I
+    # avoid?" and "should I try heat?" are answered from the documents.
+    r"|\bshould i (?:get|have|go for|do|try|avoid|pick|choose)\b.{0,30}\b(?:surgery|operation|op|"
+    r"decompression|neurectomy|neurolysis|ablation|rfa|injections?|shots?|blocks?|procedure|"
+    r"steroids?|medication|medicines?|meds|pills|tablets|stimulator)\b"
     r"|\b(?:pregnan\w*|breast ?feeding|nursing (?:mother|my baby)|trying to conceive|ttc)\b"
     r"|\bwhich (?:one|option|treatment|procedure|way)?\s*should i\b"
     r"|\b(?:safe|ok|okay|right|best) for me\b"

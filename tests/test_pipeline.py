@@ -170,3 +170,17 @@ def test_short_questions_about_one_line_of_the_corpus_are_answered(
 )
 def test_general_knowledge_is_still_declined(real_assistant: Any, question: str) -> None:
     assert real_assistant.ask(question).abstained
+
+
+def test_a_question_about_what_to_avoid_is_answered_with_what_to_avoid(fake_assistant: Any) -> None:
+    result = fake_assistant.ask("what exercises should i avoid")
+    assert result.intent != "personal_decision"
+    assert "Avoid exercises that involve excessive spinal extension" in result.answer
+
+
+def test_words_that_turn_a_question_around_weigh_double_in_choosing_sentences(fake_assistant: Any) -> None:
+    from assistant.answer import _term_weights
+
+    weights = _term_weights("what exercises should i avoid", fake_assistant.idf)
+    assert weights["avoid"] == 2 * fake_assistant.idf.idf("avoid")
+    assert weights["exercis"] == fake_assistant.idf.idf("exercis")

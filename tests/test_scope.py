@@ -49,6 +49,8 @@ def test_requests_outside_the_assistants_job_are_tasks(message: str) -> None:
         "im pregnant, is a nerve block safe?",
         "can I stop taking my pills now the pain is better",
         "how much lidocaine patch should I have on at once",
+        "should i do the block again even though it only helped for a day",
+        "should i avoid the steroid shot if i have diabetes",
     ],
 )
 def test_personal_medical_decisions_are_deferred(message: str) -> None:
@@ -65,6 +67,9 @@ def test_personal_medical_decisions_are_deferred(message: str) -> None:
         "is the pain in the sacrum normal",
         "how much better does the pain have to get after the test block to count?",
         "how many people have to have surgery in the end",
+        "what exercises should i avoid",
+        "should i try heat or ice",
+        "what should i do when it flares up",
     ],
 )
 def test_ordinary_questions_are_questions(message: str) -> None:
