@@ -184,3 +184,16 @@ def test_words_that_turn_a_question_around_weigh_double_in_choosing_sentences(fa
     weights = _term_weights("what exercises should i avoid", fake_assistant.idf)
     assert weights["avoid"] == 2 * fake_assistant.idf.idf("avoid")
     assert weights["exercis"] == fake_assistant.idf.idf("exercis")
+
+
+@pytest.mark.parametrize("question", ["can i still run?", "does running or climbing stairs make it worse?"])
+def test_a_neighbouring_conditions_symptoms_are_not_quoted_as_this_ones(
+    fake_assistant: Any, question: str
+) -> None:
+    result = fake_assistant.ask(question)
+    assert "Trendelenburg" not in result.answer and "SGNE" not in result.answer
+
+
+def test_a_neighbouring_condition_is_quoted_when_the_question_names_it(fake_assistant: Any) -> None:
+    result = fake_assistant.ask("how is this different from superior gluteal nerve entrapment?")
+    assert "gluteal" in result.answer.lower()
