@@ -22,7 +22,7 @@ REDUNDANT_COSINE = 0.82
 RELATIVE_FLOOR = 0.72  # a unit must score at least this share of the best unit
 MIN_UNIT_WORDS = 3
 SOURCES_PER_ANSWER = 4
-SOURCE_FLOOR = 0.4
+SOURCE_FLOOR = 0.4  # a passage's best unit joins the answer if it scores 0.4 of the best unit
 # A neighbouring condition one document describes for comparison: its symptoms are not this
 # condition's, so they are quoted only when the question names it ("can I still run?" was
 # answered with the superior gluteal nerve's symptom list).
@@ -30,7 +30,7 @@ OTHER_SUBJECT = re.compile(r"\bsuperior gluteal\b|\bSGNE\b|\bgluteal nerve\b", r
 # Words that turn a question around ("what should I avoid", "what makes it worse") count double
 # in choosing sentences, so the answer says what to avoid rather than what helps.
 POLARITY_TERMS = frozenset({"avoid", "wors", "aggravat", "exacerbat"})  # stemmed
-POLARITY_BOOST = 2.0  # a passage's best unit joins the answer if it scores 0.4 of the best unit
+POLARITY_BOOST = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +77,14 @@ def select_units(
     weights = _term_weights(query, idf)
     total = sum(weights.values()) or 1.0
     candidates: list[tuple[float, int, Passage]] = []
-    other_subject_allowed = bool(OTHER_SUBJECT.search(query))
+    names_other = bool(OTHER_SUBJECT.search(query))
     for rank, passage in enumerate(passages[:PASSAGES_CONSIDERED]):
-        about_other = OTHER_SUBJECT.search(passage.chunk.section_path) and not other_subject_allowed
+        section_is_other = bool(OTHER_SUBJECT.search(passage.chunk.section_path))
         for u in unit_index.by_chunk.get(passage.chunk.chunk_id, []):
             unit = unit_index.units[u]
             if len(unit.text.split()) < MIN_UNIT_WORDS and not unit.is_list:
                 continue
-            if about_other or (OTHER_SUBJECT.search(unit.text) and not other_subject_allowed):
+            if not names_other and (section_is_other or OTHER_SUBJECT.search(unit.text)):
                 continue
             dense = float(unit_index.vectors[u] @ query_vector)
             lexical = sum(w for t, w in weights.items() if t in unit_index.tokens[u]) / total

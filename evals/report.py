@@ -231,7 +231,7 @@ def _grounded_section(summary: dict[str, Any]) -> list[str]:
         "is a span of its citation.",
         "",
         'Independent cases (`"author": "independent"` in the case files) were written from the '
-        "corpus alone by an author who saw neither the system's code nor the other cases, after the "
+        "corpus alone by authors who saw neither the system's code nor the other cases, after the "
         "system had been tuned on our own cases. Changes made after they were first run are measured "
         "on both sets, so the gap between the two shows how far the tuning generalises.",
         "",

@@ -137,6 +137,7 @@ def summarise(run: EvalRun) -> dict[str, Any]:
     metrics["answerable_wrongly_declined"] = rate(total - answered, total)
     metrics["followup_resolution"] = _rate_of(followups, "gold_in_citations")
     topic_changes = [r for r in followups if r.values.get("topic_change")]
+    metrics["followup_topic_change_resolution"] = _rate_of(topic_changes, "gold_in_citations")
     # Cases written by someone who saw neither the system nor the other cases ("author":
     # "independent") show how well the tuning on our own cases generalises.
     independent = {
@@ -149,7 +150,6 @@ def summarise(run: EvalRun) -> dict[str, Any]:
         metrics[f"{name}_independent"] = _rate_of(
             [r for r in results if r.case_id in independent], "gold_in_citations"
         )
-    metrics["followup_topic_change_resolution"] = _rate_of(topic_changes, "gold_in_citations")
     metrics["gold_in_quoted_sentences"] = (
         rate(sum(bool(r.values.get("gold_in_quotes")) for r in grounded), len(grounded)) if grounded else None
     )
