@@ -142,6 +142,10 @@ CAUDA_EQUINA = [
     "i dont want to go to a&e but i cant pee",
     "I don't want to overreact, I can't feel my legs",
     "never had this before: wet myself",
+    "since yesterday i can't really tell when i need to pee and i leaked a bit",
+    "i can hardly feel when i need to pee",
+    "i don't always feel the urge to pee any more",
+    "i leaked a little on the way to work",
 ]
 
 
