@@ -23,7 +23,7 @@ from assistant.disagreement import corpus_disagreements, find_disagreements
 from assistant.embed import make_embedder
 from assistant.guard import Guard, TriageDecision
 from assistant.ingest import load_corpus
-from assistant.lexical import BM25Index, words
+from assistant.lexical import BM25Index, dense_query, words
 from assistant.records import Answer, Chunk, Citation, Document, Passage
 from assistant.relevance import RelevanceGate
 from assistant.retrieve import HybridSearch, Mode
@@ -92,8 +92,6 @@ class Assistant:
             log.warning("Index %s at %s: building it now.", state, self.index.location)
             report = self.index.sync(self.corpus.chunks, tqdm_progress if progress else None)
             log.warning("Index ready: %s.", report.summary())
-        vectors = self._chunk_vectors()
-        self.search = HybridSearch(self.corpus.chunks, self.index, vectors)
         cache = None if settings.uses_server else settings.index_dir / "cache"
         self.units = UnitIndex(
             self.corpus.documents,
@@ -102,6 +100,7 @@ class Assistant:
             cache,
             progress=tqdm_progress if progress else None,
         )
+        self.search = HybridSearch(self.corpus.chunks, self.index, self._chunk_vectors())
         self.disagreements = corpus_disagreements(self.units.units)
         self.idf = BM25Index().fit([c.text for c in self.corpus.chunks])
         self.vocabulary = {w for c in self.corpus.chunks for w in words(c.embedding_text())}
@@ -129,6 +128,21 @@ class Assistant:
         """A query's unit-length embedding."""
         return np.asarray(self.embeddings.embed_query(text), dtype=np.float32)
 
+    def embed_question(self, query: str) -> tuple[np.ndarray, np.ndarray]:
+        """The question's own embedding, and the one dense search uses (lay terms spelt out).
+
+        Both come from one forward pass. The expansions only find passages: the relevance gate
+        and the choice of answer sentences keep the question's own embedding, so spelling out
+        "leg" as "thigh" cannot bring an off-topic question closer, and "what exercises should
+        I avoid?" still quotes what to avoid rather than the exercises "exercise" expands to.
+        """
+        searched = dense_query(query)
+        if searched == query:
+            vector = self.embed(query)
+            return vector, vector
+        both = np.asarray(self.embeddings.embed_documents([query, searched]), dtype=np.float32)
+        return both[0], both[1]
+
     def retrieve(
         self,
         query: str,
@@ -139,7 +153,7 @@ class Assistant:
         """The best passages for a query (the front desk's passage finder uses this)."""
         mode = mode or self.settings.retrieval_mode  # type: ignore[assignment]
         if query_vector is None and mode != "bm25":
-            query_vector = self.embed(query)
+            query_vector = self.embed_question(query)[1]
         return self.search.search(query, query_vector, k or self.settings.top_k, mode)  # type: ignore[arg-type]
 
     def ask(self, question: Any, history: Any = None) -> Answer:
@@ -194,9 +208,9 @@ class Assistant:
             return Answer(answer=prompts.OTHER_LANGUAGE, abstained=True, intent="out_of_scope")
         query = rewrite(text, turns, self.vocabulary)
         t0 = time.perf_counter()
-        vector = self.embed(query)
+        vector, search_vector = self.embed_question(query)
         t1 = time.perf_counter()
-        passages = self.retrieve(query, query_vector=vector)
+        passages = self.retrieve(query, query_vector=search_vector)
         t2 = time.perf_counter()
         timings = {"embed": (t1 - t0) * 1000, "retrieve": (t2 - t1) * 1000}
         rewritten = query if query != text else ""

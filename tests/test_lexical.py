@@ -12,6 +12,7 @@ from assistant.ingest import load_corpus
 from assistant.lexical import (
     EXPANSION_WEIGHT,
     BM25Index,
+    dense_query,
     expand,
     load_lay_terms,
     normalise,
@@ -59,6 +60,8 @@ def top_chunk(query: str) -> Chunk:
         ("blocks", "block"),
         ("sensitivity", "sensitive"),
         ("activities", "active"),
+        ("goes", "go"),
+        ("going", "go"),
     ],
 )
 def test_word_forms_share_a_stem(a: str, b: str) -> None:
@@ -218,3 +221,22 @@ def test_the_stemmer_joins_preventative_and_prevention_but_keeps_short_stems() -
 
 def test_the_stemmer_joins_confirmatory_and_confirm() -> None:
     assert stem("confirmatory") == stem("confirm") == stem("confirming")
+
+
+def test_an_irregular_verb_form_still_matches_its_lay_phrase() -> None:
+    assert "recovery" in expand("will it ever goes away")
+    assert "recovery" in expand("is it going away")
+
+
+def test_dense_query_spells_out_what_lay_phrases_stand_for_once() -> None:
+    text = dense_query("my butt hurts when i sit on my bum")
+    assert text.startswith("my butt hurts when i sit on my bum (")
+    assert text.count("buttock") == 1 and "gluteal" in text
+
+
+def test_dense_query_is_the_question_itself_without_lay_phrases() -> None:
+    assert dense_query("what is the thoracolumbar fascia") == "what is the thoracolumbar fascia"
+
+
+def test_dense_query_skips_expansions_the_question_already_says() -> None:
+    assert dense_query("sitting makes it worse") == "sitting makes it worse (seated)"

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import pytest
 
 from assistant import prompts
 from assistant.errors import InputError
+from assistant.lexical import dense_query
 
 
 def _verbatim(assistant: Any, result: Any) -> None:
@@ -197,3 +199,15 @@ def test_a_neighbouring_conditions_symptoms_are_not_quoted_as_this_ones(
 def test_a_neighbouring_condition_is_quoted_when_the_question_names_it(fake_assistant: Any) -> None:
     result = fake_assistant.ask("how is this different from superior gluteal nerve entrapment?")
     assert "gluteal" in result.answer.lower()
+
+
+def test_dense_search_spells_out_lay_terms_but_the_gate_keeps_the_question(fake_assistant: Any) -> None:
+    own, searched = fake_assistant.embed_question("my bum hurts when i sit")
+    assert np.allclose(own, fake_assistant.embed("my bum hurts when i sit"))
+    assert np.allclose(searched, fake_assistant.embed(dense_query("my bum hurts when i sit")))
+    assert not np.allclose(own, searched)
+
+
+def test_a_question_without_lay_terms_is_embedded_once(fake_assistant: Any) -> None:
+    own, searched = fake_assistant.embed_question("what is the thoracolumbar fascia")
+    assert own is searched
