@@ -47,6 +47,26 @@ def _mentions(tokens: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
     return False
 
 
+# Words after which another body part is where the patient's pain reaches ("does it go down
+# to my toes?"), not where a different problem sits ("my knee hurts, what could it be?").
+_TOWARDS = frozenset({"to", "into", "towards", "toward", "down", "reach", "reaches", "reaching", "far"})
+_BETWEEN = frozenset({"the", "my", "your", "both", "one", "as", "left", "right", "upper", "lower"})
+
+
+def _spreads_to(tokens: list[str]) -> bool:
+    """Whether another body part is named as a place the pain spreads to."""
+    parts = {p[0] for p in load_scope_terms()["other_body_parts"] if len(p) == 1}
+    for i, token in enumerate(tokens):
+        if token not in parts:
+            continue
+        j = i - 1
+        while j >= 0 and tokens[j] in _BETWEEN:
+            j -= 1
+        if j >= 0 and tokens[j] in _TOWARDS:
+            return True
+    return False
+
+
 class RelevanceGate:
     """Decides whether the corpus can answer a question."""
 
@@ -92,7 +112,7 @@ class RelevanceGate:
         if _mentions(tokens, self.terms["admin"]):
             return "admin"
         own = _mentions(tokens, self.terms["own_condition"])
-        elsewhere = _mentions(tokens, self.terms["other_body_parts"]) and not own
+        elsewhere = _mentions(tokens, self.terms["other_body_parts"]) and not (own and _spreads_to(tokens))
         if not on_topic and (elsewhere or _mentions(tokens, self.terms["other_conditions"])):
             return "other_condition"
         coverage = self.coverage(query)

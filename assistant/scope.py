@@ -36,7 +36,8 @@ _PADDING = frozenset(
     """ok okay cool great perfect awesome brilliant lovely nice good so very much a lot you u that
     this it really helped helps helpful for the your help info information answer again there
     all everyone how are r is going doing today see ya later night take care have day and oh ah
-    well thats much i im alright fine""".split()
+    well thats much i im alright fine was were been super useful kind clear informative wonderful
+    amazing exactly needed makes sense understand understood gotcha noted""".split()
 )
 _SMALL_TALK_WORDS = _PADDING | _GREETING_WORDS | _THANKS_WORDS | _BYE_WORDS
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from assistant.relevance import DENSE_FLOOR, DENSE_FLOOR_KNOWN_WORDS
+from assistant.relevance import COVERAGE_WEAK, DENSE_FLOOR, DENSE_FLOOR_KNOWN_WORDS, DENSE_WEAK
 
 
 @pytest.mark.parametrize(
@@ -39,6 +39,7 @@ CLOSE = 0.5  # well above both similarity floors: only the word rules can declin
     [
         "does the pain go down to my toes",
         "does it spread to the knee",
+        "can this pain reach as far as my foot",
         "is cold better than heat for this",
         "i sit at a desk 9 hours a day and its worse by the evening",
         "what happens during the appointment for the block",
@@ -54,6 +55,8 @@ def test_another_body_part_or_an_everyday_word_about_my_pain_is_not_declined(
     ("question", "reason"),
     [
         ("my knee clicks when i go down stairs, what is that", "other_condition"),
+        ("my knee hurts going down stairs, what could it be", "other_condition"),
+        ("my shoulder aches when i lift, is it serious", "other_condition"),
         ("is this a migraine", "other_condition"),
         ("how do i get rid of a cold fast", "other_condition"),
         ("what are your opening hours on saturday", "admin"),
@@ -65,3 +68,10 @@ def test_other_conditions_and_clinic_business_are_declined(
     fake_assistant: Any, question: str, reason: str
 ) -> None:
     assert fake_assistant.gate.reason_to_decline(question, CLOSE) == reason
+
+
+def test_a_vague_everyday_question_about_the_course_of_it_is_answered(fake_assistant: Any) -> None:
+    # "goes away" meets the lay phrase "go away": enough of the words are known to answer.
+    question = "what happens if i just ignore it and hope it goes away on its own"
+    assert fake_assistant.gate.coverage(question) >= COVERAGE_WEAK
+    assert fake_assistant.gate.reason_to_decline(question, (DENSE_FLOOR + DENSE_WEAK) / 2) is None

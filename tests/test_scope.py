@@ -16,6 +16,8 @@ from assistant.scope import classify
         ("good morning!", "greeting"),
         ("thank u that really helped", "thanks"),
         ("ok cool thanks bye", "thanks"),
+        ("thanks, that was really helpful!", "thanks"),
+        ("thank you so much, that makes sense", "thanks"),
         ("bye", "goodbye"),
     ],
 )
