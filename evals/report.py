@@ -238,6 +238,31 @@ def _grounded_section(summary: dict[str, Any]) -> list[str]:
     ]
 
 
+def _author_section(summary: dict[str, Any]) -> list[str]:
+    from evals.summary import AUTHOR_MEASURES
+
+    groups = summary.get("by_author") or {}
+    if not groups:
+        return []
+    lines = [
+        "## By author",
+        "",
+        "Each independent batch was written from the corpus alone, by an author who saw neither the "
+        "code nor the other cases; the first run of each batch is recorded in the commit that added it.",
+        "",
+        "| Cases | " + " | ".join(AUTHOR_MEASURES) + " |",
+        "|---|" + "---:|" * len(AUTHOR_MEASURES),
+    ]
+    for group, measures in groups.items():
+        cells = []
+        for label in AUTHOR_MEASURES:
+            p = measures.get(label)
+            cells.append(f"{pct(p['rate'])} ({p['successes']}/{p['total']})" if p else "–")
+        lines.append(f"| {group} | " + " | ".join(cells) + " |")
+    lines.append("")
+    return lines
+
+
 def _scope_section(summary: dict[str, Any]) -> list[str]:
     m = summary["metrics"]
     lines = [
@@ -390,6 +415,7 @@ def render_markdown(summary: dict[str, Any]) -> str:
         lines += [f"Regression gate: {verdict}", *[f"- {p}" for p in problems], ""]
     lines += _retrieval_section(summary)
     lines += _grounded_section(summary)
+    lines += _author_section(summary)
     lines += _scope_section(summary)
     lines += _triage_section(summary)
     lines += _adversarial_section(summary)

@@ -102,6 +102,44 @@ def _distribution(values: list[float]) -> dict[str, float] | None:
     }
 
 
+# Each batch's figure: (result kind, check, which cases count).
+AUTHOR_MEASURES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "answerable gold cited": ("answerable", ("gold_in_citations",)),
+    "follow-ups resolved": ("followup", ("gold_in_citations",)),
+    "declined or deferred": ("scope", ("declined", "deferred")),
+    "small talk": ("scope", ("small_talk",)),
+    "red flags caught": ("triage", ("red_flag_caught",)),
+    "calm kept routine": ("triage", ("stays_routine",)),
+}
+
+
+def author_of(case: dict[str, Any]) -> str:
+    """Who wrote a case: ``own``, or the independent batch ("independent 1–2" for the first)."""
+    if case.get("author") != "independent":
+        return "own"
+    return f"independent {case.get('batch', '1–2')}"
+
+
+def by_author(run: EvalRun) -> dict[str, dict[str, dict[str, Any]]]:
+    """Headline figures per author group, so a new independent batch shows how far tuning carries."""
+    author = {
+        c["id"]: author_of(c)
+        for c in [*run.cases.answerable, *run.cases.followups, *run.cases.scope, *run.cases.triage]
+    }
+    table: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for label, (kind, checks) in AUTHOR_MEASURES.items():
+        counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for r in run.results:
+            present = [c for c in checks if c in r.checks]
+            if r.kind != kind or r.case_id not in author or not present:
+                continue
+            counts[author[r.case_id]][0] += any(r.checks[c] for c in present)
+            counts[author[r.case_id]][1] += 1
+        for group, (ok, n) in counts.items():
+            table[group][label] = proportion(ok, n)
+    return dict(sorted(table.items()))
+
+
 def summarise(run: EvalRun) -> dict[str, Any]:
     """All the report's numbers.
 
@@ -244,6 +282,7 @@ def summarise(run: EvalRun) -> dict[str, Any]:
             k: proportion(ok, n) for k, (ok, n) in sorted(adversarial_by_expect.items())
         },
         "readability": readability,
+        "by_author": by_author(run),
         "latency": latency,
         "failures": dict(sorted(failures.items())),
     }

@@ -158,14 +158,24 @@ def test_grounded_cases_have_question_gold_and_key_terms(
             assert isinstance(term, str) and term == term.lower() and term.strip(), row["id"]
 
 
+@pytest.fixture(scope="module")
+def cleaned_documents() -> dict[str, str]:
+    from assistant.ingest import load_corpus
+
+    return {doc.doc_id: doc.text for doc in load_corpus(CORPUS)}
+
+
 def test_every_gold_phrase_is_verbatim_in_its_document(
-    cases: dict[str, list[dict]], documents: dict[str, str]
+    cases: dict[str, list[dict]], documents: dict[str, str], cleaned_documents: dict[str, str]
 ) -> None:
+    # Verbatim in the file as written, or in its cleaned text where cleaning restored a table
+    # row whose cells the file had run together ("...EntrapmentNoPosterolateral hipYes...").
     missing = [
         f"{row['id']}: {gold['phrase']!r} not in {gold['doc']}"
         for row in grounded(cases)
         for gold in row["gold"]
         if gold["phrase"] not in documents[gold["doc"]]
+        and gold["phrase"] not in cleaned_documents[gold["doc"]]
     ]
     assert not missing, "\n".join(missing)
 
