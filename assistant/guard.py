@@ -46,8 +46,11 @@ _NEG_WINDOW = 6
 _ATTRIBUTION_WINDOW = 5
 _CACHE_SIZE = 4096
 _REGEX_CUES = frozenset(
-    {"negation", "third_party", "relay", "informational", "personal_report", "personal_back_reference"}
-)
+    {
+        "negation", "third_party", "relay", "informational", "personal_report",
+        "personal_back_reference", "acute_onset", "own_concern",
+    }
+)  # fmt: skip
 _SCOPES = frozenset({"near", "phrase", "after", "clause", "message", "before"})
 _PHRASE_END = re.compile(r" (?:,|and|so|then|now|because|cause|plus|also) ")
 
@@ -279,13 +282,24 @@ class Guard:
         end = text.find("|", match.end())
         end = len(text) if end < 0 else end
         pre, span, post = text[start : match.start()], match.group(0), text[match.end() : end]
-        if (not relayed and self._attributed(pre, span, post)) or self._negated(pre, span, post):
+        if (
+            not relayed and self._attributed(pre, span, post) and not self._acute_for_other(text, pre, post)
+        ) or self._negated(pre, span, post):
             return False
         if _cue_before(self._hypothetical, pre) or self._informational_only(
             pre + span + post, pre, span, post
         ):
             return False
         return not any(self._context_applies(self._contexts[n], text, pre, span, post) for n in rule.unless)
+
+    def _acute_for_other(self, text: str, pre: str, post: str) -> bool:
+        """Someone else's sign that began just now, in a message not about the patient's own pain.
+
+        "My dad ... since yesterday he can't pass water" needs the urgent-care message for him;
+        "my wife had bladder cancer, but I'm asking about my own pain" does not.
+        """
+        clause = f"{pre} {post}"
+        return bool(self._re["acute_onset"].search(clause)) and not self._re["own_concern"].search(text)
 
     def _attributed(self, pre: str, span: str, post: str) -> bool:
         cue = _last(self._re["third_party"], pre)

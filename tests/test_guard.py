@@ -146,6 +146,9 @@ CAUDA_EQUINA = [
     "i can hardly feel when i need to pee",
     "i don't always feel the urge to pee any more",
     "i leaked a little on the way to work",
+    "My dad is 78 and since yesterday he can't seem to pass water properly, is this the cluneal nerve?",
+    "my mum cant pee since this morning",
+    "my wife has had numbness around her bottom since yesterday",
 ]
 
 
@@ -245,6 +248,8 @@ CARDIORESPIRATORY = [
     "i feel like i'm going to pass out",
     "I fainted in the shower",
     "I keep getting dizzy and blacking out",
+    "back pain as usual but today there's a tight crushing feeling in my chest going into my arm",
+    "it feels like an elephant sitting on my chest",
 ]
 
 
@@ -270,6 +275,8 @@ INFECTION = [
     "shivering and sweating",
     "my temperature was 101 this morning",
     "since the block I have a fever and the spot is hot",
+    "fever since last year and back pain",
+    "i'm freezing and shivering and feverish with back pain",
 ]
 
 
@@ -471,6 +478,8 @@ NEGATED = [
     "denies fever chills or weight loss",
     "there is no numbness in the saddle area",
     "i have no pain in my back or numbness in my groin",
+    "I had a fever with flu last winter but that's long gone. Could my buttock pain be cluneal?",
+    "the clinic room was freezing and I was shivering during the injection, no temperature since",
 ]
 
 
@@ -498,6 +507,8 @@ SOMEONE_ELSE = [
     "she has bladder issues",
     "my colleague fainted at work yesterday",
     "what does it mean if someone can't feel their legs?",
+    "My friend ended up in A&E with cauda equina last year. What symptoms should make someone worry?",
+    "my husband can't pee properly, but i'm asking about my own buttock pain",
 ]
 
 
