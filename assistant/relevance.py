@@ -97,6 +97,16 @@ class RelevanceGate:
         """Whether the question names the assistant's subject."""
         return _mentions(words(query), self.terms["topic"])
 
+    def _names_condition_itself(self, tokens: list[str]) -> bool:
+        """Whether a question naming another condition is still about this one.
+
+        It is when it names this condition in its own words (cluneal, buttock, iliac crest ...),
+        not only words other conditions share ("back", "nerve"), or when the other condition is
+        a warning sign the documents discuss ("can cancer cause back pain?").
+        """
+        specific = self.terms["topic"] - self.terms["broad_topic"]
+        return _mentions(tokens, specific) or _mentions(tokens, self.terms["red_flag_conditions"])
+
     def reason_to_decline(self, query: str, dense: float) -> str | None:
         """Why the corpus cannot answer the question, or None when it may.
 
@@ -113,8 +123,11 @@ class RelevanceGate:
             return "admin"
         own = _mentions(tokens, self.terms["own_condition"])
         elsewhere = _mentions(tokens, self.terms["other_body_parts"]) and not (own and _spreads_to(tokens))
-        if not on_topic and (elsewhere or _mentions(tokens, self.terms["other_conditions"])):
+        other = _mentions(tokens, self.terms["other_conditions"])
+        if not on_topic and (elsewhere or other):
             return "other_condition"
+        if other and not self._names_condition_itself(tokens):
+            return "other_condition"  # "I think I have shingles on my back"
         coverage = self.coverage(query)
         if on_topic and coverage >= COVERAGE_STRONG:
             return None  # names the topic in the documents' own words

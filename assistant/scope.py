@@ -37,7 +37,8 @@ _PADDING = frozenset(
     this it really helped helps helpful for the your help info information answer again there
     all everyone how are r is going doing today see ya later night take care have day and oh ah
     well thats much i im alright fine was were been super useful kind clear informative wonderful
-    amazing exactly needed makes sense understand understood gotcha noted""".split()
+    amazing exactly needed makes sense understand understood gotcha noted mate buddy pal have has
+    nice youve youre been lot lots""".split()
 )
 _SMALL_TALK_WORDS = _PADDING | _GREETING_WORDS | _THANKS_WORDS | _BYE_WORDS
 
@@ -49,6 +50,22 @@ _TASK = re.compile(
     r"|\b(?:poem|haiku|limerick|joke|song|story|recipe)\b.{0,20}\babout\b"
     r"|\b(?:python|javascript|sql|regex|bash)\b.{0,30}\b(?:code|script|function|query)\b"
     r"|^\s*(?:please\s+)?translate\b|\btranslate (?:this|that|it|into|to)\b",
+    re.IGNORECASE,
+)
+# Attempts to change the assistant's role or rules ("pretend you are my doctor", "ignore your
+# instructions", "system: ..."). They are content, never instructions: the message is declined.
+_OVERRIDE = re.compile(
+    r"\b(?:pretend|act|behave|role ?play)\s+(?:that\s+)?(?:you(?:'re| are)|to be|as)\b"
+    r"|\byou(?:'re| are) (?:now|no longer)\b"
+    r"|\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|your\s+|the\s+|my\s+|previous\s+|prior\s+|earlier\s+|above\s+)*"
+    r"(?:instructions?|rules|documents?|prompts?|guidelines|guardrails|restrictions|sources)\b"
+    r"|^\W*(?:system|developer|admin)\s*:|\bdeveloper mode\b|\bjailbreak\b|\bwithout (?:any )?restrictions\b",
+    re.IGNORECASE,
+)
+# Shopping advice ("the best office chair brand", "where can I buy ..."): not in the documents.
+_SHOPPING = re.compile(
+    r"\b(?:brand|brands)\b|\b(?:where|what|which) (?:can|should|do) (?:i|we) buy\b"
+    r"|\bbest \w+(?: \w+)? (?:to|i can|i should) buy\b|\b(?:amazon|ebay|cheapest)\b",
     re.IGNORECASE,
 )
 # Decisions that belong to the patient and their clinician.
@@ -66,7 +83,16 @@ _PERSONAL = re.compile(
     r"steroids?|medication|medicines?|meds|pills|tablets|stimulator)\b"
     r"|\b(?:pregnan\w*|breast ?feeding|nursing (?:mother|my baby)|trying to conceive|ttc)\b"
     r"|\bwhich (?:one|option|treatment|procedure|way)?\s*should i\b"
-    r"|\b(?:safe|ok|okay|right|best) for me\b"
+    r"|\b(?:safe|ok|okay|right|best|better|good|suitable|appropriate|worth it|a good idea) for (?:me|her|him)\b"
+    # "Should I go ahead with it?", "should we cancel the surgery?", "should I have a fourth one?"
+    r"|\bshould (?:i|we|she|he) (?:just )?(?:go ahead|proceed|cancel|postpone|delay|put off|agree|accept|"
+    r"refuse|say yes|say no|book|wait|have (?:it|one|another|more|a (?:second|third|fourth|fifth|another)))\b"
+    r"|\b(?:do|would) you (?:think|reckon|recommend|suggest|advise)\b.{0,60}\b(?:i|me|my)\b"
+    r"|\b(?:in my (?:position|shoes|situation|case)|what would you do|if you were me)\b"
+    r"|\bprescri(?:be|bing|ption)\b"
+    # "Can I drive home after my injection?": what a patient may do after their own procedure.
+    r"|\bcan (?:i|she|he|we) (?:still )?(?:drive|fly|work|go (?:back )?to work|exercise|swim|shower|bathe|drink)\b"
+    r".{0,40}\b(?:after|before|following)\b.{0,30}\b(?:injection|block|procedure|surgery|operation|op|ablation|jab|shot)s?\b"
     r"|\bhow many\b.{0,40}\b(?:a|per) (?:year|month|week|day)\b"
     r"|\b(?:should|do i need to|must i|is it worth)\b.{0,30}\b(?:have|get|go for|undergo|do|book)?\s*"
     r"(?:the |a |an )?(?:surgery|operation|op|decompression|neurectomy|ablation|rfa)\b",
@@ -75,7 +101,7 @@ _PERSONAL = re.compile(
 _DECISION_WORDS = frozenset(
     """take taking took stop stopping quit quitting start starting combine combining mix mixing
     together dose dosage doses double increase decrease reduce safe ok okay allowed swap switch
-    instead wean""".split()
+    instead wean still""".split()
 )
 
 
@@ -100,7 +126,7 @@ def classify(message: str) -> ScopeDecision:
     small_talk = _small_talk(tokens)
     if small_talk is not None:
         return ScopeDecision(small_talk)
-    if _TASK.search(message):
+    if _TASK.search(message) or _OVERRIDE.search(message) or _SHOPPING.search(message):
         return ScopeDecision("task")
     if _other_language(tokens):
         return ScopeDecision("other_language")
@@ -111,12 +137,19 @@ def classify(message: str) -> ScopeDecision:
 
 def _small_talk(tokens: list[str]) -> Intent | None:
     """Greetings, thanks and goodbyes: short messages made only of such words and padding."""
-    if not tokens or len(tokens) > 10 or any(t not in _SMALL_TALK_WORDS for t in tokens):
+    if not tokens or len(tokens) > 16 or any(t not in _SMALL_TALK_WORDS for t in tokens):
         return None
     present = set(tokens)
     if _THANKS_WORDS & present:
         return "thanks"
-    if _BYE_WORDS & present or tokens[-2:] in (["take", "care"], ["good", "night"]):
+    farewell = tokens[-2:] in (
+        ["take", "care"],
+        ["good", "night"],
+        ["see", "you"],
+        ["you", "later"],
+        ["see", "ya"],
+    )
+    if _BYE_WORDS & present or farewell or tokens[-2:] == ["ya", "later"]:
         return "goodbye"
     if _GREETING_WORDS & present:
         return "greeting"
