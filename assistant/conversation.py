@@ -21,17 +21,26 @@ MAX_HISTORY_TURNS = 50
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 # Words that point back at something said before.
 _ANAPHORA = frozenset(
-    """it its it's this that these those they them their theirs there ones one same""".split()
+    """it its it's this that these those they them their theirs there ones one same both each
+    either former latter""".split()
 )
 _FOLLOWUP_OPENERS = re.compile(
     r"^(?:and|but|also|so|then|what about|how about|and what about|what else|"
     r"why|how come|is that|are they|does that|do they|can they|will it|would it|should i)\b",
     re.IGNORECASE,
 )
+# Openers that tie a question to the one before even when it names things of its own ("how
+# often, and can I roll right on the sore spot?", "what if that doesn't work?").
+_TIED_OPENERS = re.compile(
+    r"^(?:and|but|also|what about|how about|what if|how often|how long|ok but|okay but|so which|"
+    r"so what about)\b",
+    re.IGNORECASE,
+)
 # A patient announcing a new subject: the question stands on its own whatever it says.
 _NEW_TOPIC = re.compile(
     r"^\W*(?:(?:thanks|thank you|thx|ok|okay|great|cool|right|got it|perfect|also)\W+)*"
     r"(?:(?:a |one )?(?:new|different|another|other|separate|unrelated) (?:question|topic|thing)|"
+    r"one (?:more|last|other) (?:thing|question)|(?:my )?last question|"
     r"(?:changing|change of) (?:the )?(?:subject|topic)|on (?:a|another) (?:different )?note|"
     r"something else|unrelated|different subject)\b",
     re.IGNORECASE,
@@ -43,7 +52,8 @@ _GENERIC = frozenset(
     means come comes go goes feel feels better worse best need know tell say said good bad much
     many often time times long way ways kind normal avoid should could would do does did make
     makes thing things stuff else start stop try tried people doctor doctors whats hows whos
-    wheres whys actually really ever even just maybe probably anyway lol pls please""".split()
+    wheres whys actually really ever even just maybe probably anyway lol pls please though tho
+    sorry exactly basically literally honestly thank thankyou cheers great cool right""".split()
 )
 
 
@@ -137,6 +147,8 @@ def is_followup(question: str, topical: set[str]) -> bool:
     pointing = any(t in _ANAPHORA for t in tokens)
     opener = bool(_FOLLOWUP_OPENERS.match(question.strip()))
     short = len(content_words(question)) <= 2
+    if _TIED_OPENERS.match(question.strip()):
+        return True
     if own_topic and len(own_topic) >= 2 and not pointing:
         return False  # names its own subject: a topic change, not a follow-up
     return pointing or (opener and short) or (short and not own_topic)

@@ -201,6 +201,7 @@ def test_follow_up_after_small_talk_only_is_not_rewritten() -> None:
         "new question: whats the difference between the test injection and the one that treats it?",
         "Different question - does it run in families?",
         "on another note, is heat ok for it",
+        "one more thing. how common is cluneal nerve entrapment as a cause of low back pain?",
     ],
 )
 def test_a_question_announcing_a_new_subject_is_not_a_follow_up(question: str) -> None:
@@ -221,3 +222,28 @@ def test_what_about_keeps_the_earlier_questions_own_words() -> None:
     )
     assert "feel" in query and "pain" in query and "middle" in query
     assert "upper" not in query.split("(", 1)[1]
+
+
+def test_a_thank_you_turn_does_not_supply_the_subject() -> None:
+    query = rewritten("is it painful?", ["What is a cluneal nerve block?", "thank you"])
+    assert "block" in query and "thank" not in query
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "subject"),
+    [
+        ("how often, and can i roll right on the sore spot?", ["are foam rollers any use for it?"], "foam"),
+        ("what kind of operation though?", ["Can an operation cause cluneal nerve pain?"], "cause"),
+        (
+            "so which of the two causes weakness?",
+            ["whats the difference between superior cluneal and superior gluteal nerve entrapment?"],
+            "gluteal",
+        ),
+    ],
+)
+def test_a_question_tied_to_the_one_before_gets_its_subject(
+    question: str, history: list[str], subject: str
+) -> None:
+    # An opener ("how often, and ..."), a comparison ("which of the two") or a discourse word
+    # ("though") ties a question that names words of its own to the earlier turn.
+    assert subject in rewritten(question, history).split("(", 1)[1]
