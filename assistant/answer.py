@@ -17,11 +17,10 @@ from assistant.lexical import BM25Index, weighted_query
 from assistant.records import Citation, Passage
 from assistant.units import Unit, UnitIndex
 
-PASSAGES_CONSIDERED = 4
+MIN_PASSAGES_CONSIDERED = 4
 REDUNDANT_COSINE = 0.82
 RELATIVE_FLOOR = 0.72  # a unit must score at least this share of the best unit
 MIN_UNIT_WORDS = 3
-SOURCES_PER_ANSWER = 4
 SOURCE_FLOOR = 0.4  # a passage's best unit joins the answer if it scores 0.4 of the best unit
 # A neighbouring condition one document describes for comparison: its symptoms are not this
 # condition's, so they are quoted only when the question names it ("can I still run?" was
@@ -78,7 +77,10 @@ def select_units(
     total = sum(weights.values()) or 1.0
     candidates: list[tuple[float, int, Passage]] = []
     names_other = bool(OTHER_SUBJECT.search(query))
-    for rank, passage in enumerate(passages[:PASSAGES_CONSIDERED]):
+    # Answers may draw on as many passages as they have sentences (ASSISTANT_MAX_ANSWER_SENTENCES),
+    # so a longer setting also cites more widely; sentences are chosen from at least the top four.
+    considered = passages[: max(max_units, MIN_PASSAGES_CONSIDERED)]
+    for rank, passage in enumerate(considered):
         section_is_other = bool(OTHER_SUBJECT.search(passage.chunk.section_path))
         for u in unit_index.by_chunk.get(passage.chunk.chunk_id, []):
             unit = unit_index.units[u]
@@ -103,7 +105,7 @@ def select_units(
 
     # 1. Each of the top passages contributes its best unit, so the answer draws on several
     #    sources (as a careful reader would) rather than one passage's neighbouring sentences.
-    for passage in passages[:SOURCES_PER_ANSWER]:
+    for passage in considered:
         own = [c for c in candidates if c[2] is passage]
         fits = own and own[0][0] >= SOURCE_FLOOR * best and len(chosen) < max_units
         if fits and not any(_redundant(unit_index, own[0][1], c) for c, _ in chosen):

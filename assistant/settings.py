@@ -62,7 +62,7 @@ class Settings:
     )
     max_answer_sentences: int = field(
         default=4,
-        metadata=_desc("Most corpus sentences in an extractive answer."),
+        metadata=_desc("Most corpus sentences in an extractive answer, each from its own passage at first."),
     )
     generator: str = field(
         default="extractive",

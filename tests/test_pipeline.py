@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from assistant import answer as compose
 from assistant import prompts
 from assistant.errors import InputError
 from assistant.lexical import dense_query
@@ -211,3 +212,14 @@ def test_dense_search_spells_out_lay_terms_but_the_gate_keeps_the_question(fake_
 def test_a_question_without_lay_terms_is_embedded_once(fake_assistant: Any) -> None:
     own, searched = fake_assistant.embed_question("what is the thoracolumbar fascia")
     assert own is searched
+
+
+def test_a_longer_answer_setting_also_draws_on_more_passages(fake_assistant: Any) -> None:
+    question = "how long does a cluneal nerve block last"
+    query_vector = fake_assistant.embed(question)
+    passages = fake_assistant.retrieve(question, k=8)
+    four = compose.select_units(question, query_vector, passages, fake_assistant.units, fake_assistant.idf, 4)
+    six = compose.select_units(question, query_vector, passages, fake_assistant.units, fake_assistant.idf, 6)
+    sources = lambda selection: {p.chunk.chunk_id for _, p in selection.units}  # noqa: E731
+    assert len(four.units) <= 4 and len(sources(four)) <= 4
+    assert len(sources(six)) > len(sources(four))
