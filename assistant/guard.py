@@ -48,9 +48,14 @@ _CACHE_SIZE = 4096
 _REGEX_CUES = frozenset(
     {
         "negation", "third_party", "relay", "informational", "personal_report",
-        "personal_back_reference", "acute_onset", "own_concern",
+        "personal_back_reference", "acute_onset",
     }
 )  # fmt: skip
+# Another person's pronouns read as the patient's, for a carer's report of a new sign.
+_AS_PATIENT = {
+    "he": "i", "she": "i", "hes": "im", "shes": "im", "his": "my", "her": "my", "him": "me",
+    "himself": "myself", "herself": "myself", "hed": "id", "shed": "id",
+}  # fmt: skip
 _SCOPES = frozenset({"near", "phrase", "after", "clause", "message", "before"})
 _PHRASE_END = re.compile(r" (?:,|and|so|then|now|because|cause|plus|also) ")
 
@@ -260,6 +265,9 @@ class Guard:
             text = self.normalize(message)
             relayed = self._re["relay"].search(text) is not None
             fired = frozenset(r.rule_id for r in self.rules if self._rule_fires(r, text, relayed))
+            carer = self._as_patient(text)
+            if carer is not None:  # "my mum suddenly can't feel her legs": read as the patient's own
+                fired |= frozenset(r.rule_id for r in self.rules if self._rule_fires(r, carer, True))
             if len(self._fired_cache) >= _CACHE_SIZE:
                 self._fired_cache.clear()
             self._fired_cache[message] = fired
@@ -292,14 +300,27 @@ class Guard:
             return False
         return not any(self._context_applies(self._contexts[n], text, pre, span, post) for n in rule.unless)
 
+    def _as_patient(self, text: str) -> str | None:
+        """A carer's message about someone's new sign, in the first person; None otherwise.
+
+        The rules are written as patients speak ("I can't feel my legs"). A carer reporting a
+        sign that began just now ("my mum suddenly can't feel her legs") needs the same alert,
+        so the person's pronouns are read as the patient's. Histories ("my wife had bladder
+        cancer") are left alone.
+        """
+        if not (self._re["third_party"].search(text) and self._re["acute_onset"].search(text)):
+            return None
+        swapped = " ".join(_AS_PATIENT.get(w, w) for w in text.split())
+        return swapped if swapped != text else None
+
     def _acute_for_other(self, text: str, pre: str, post: str) -> bool:
-        """Someone else's sign that began just now, in a message not about the patient's own pain.
+        """Someone else's sign that began just now: an emergency for them, whoever is asking.
 
         "My dad ... since yesterday he can't pass water" needs the urgent-care message for him;
         "my wife had bladder cancer, but I'm asking about my own pain" does not.
         """
         clause = f"{pre} {post}"
-        return bool(self._re["acute_onset"].search(clause)) and not self._re["own_concern"].search(text)
+        return bool(self._re["acute_onset"].search(clause))
 
     def _attributed(self, pre: str, span: str, post: str) -> bool:
         cue = _last(self._re["third_party"], pre)

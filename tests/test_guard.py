@@ -149,6 +149,9 @@ CAUDA_EQUINA = [
     "My dad is 78 and since yesterday he can't seem to pass water properly, is this the cluneal nerve?",
     "my mum cant pee since this morning",
     "my wife has had numbness around her bottom since yesterday",
+    "my mum suddenly can't feel her legs",
+    "my husband has wet himself twice today and his back is killing him",
+    "my mum cant pee since this morning but im asking about my own pain",
 ]
 
 
@@ -277,6 +280,7 @@ INFECTION = [
     "since the block I have a fever and the spot is hot",
     "fever since last year and back pain",
     "i'm freezing and shivering and feverish with back pain",
+    "my dad has had a fever since yesterday and his back hurts",
 ]
 
 
