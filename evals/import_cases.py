@@ -39,9 +39,9 @@ CATEGORY_ALIASES = {
     "spreading_numbness": ("spreading",),
 }
 ROUTINE_ALIASES = {
-    "negated": ("negated", "denied", "resolved", "past", "old_"),
     "third_person": ("someone_else", "third_person", "other_person", "relative"),
     "expected_after_effect": ("expected", "post_block", "after_block"),
+    "negated": ("negated", "denied", "resolved", "past", "old_"),
     "informational": ("general", "informational", "warning_signs", "question"),
     "ordinary": ("idiom", "ordinary", "calm"),
 }
@@ -50,7 +50,7 @@ ROUTINE_ALIASES = {
 def canonical_category(category: str, expect: str) -> str:
     """The suite's category for an author's label, judged by the expected level first."""
     table = ROUTINE_ALIASES if expect == "routine" else CATEGORY_ALIASES
-    label = category.lower()
+    label = category.lower().replace("-", "_").replace(" ", "_")
     for canonical, cues in table.items():
         if label == canonical or any(cue in label for cue in cues):
             return canonical
