@@ -383,7 +383,9 @@ class Guard:
         # The question must frame the mention: "what does numbness in the groin mean?".
         # The question nearest before the mention must frame it: "what does numbness in the groin
         # mean?". Words before the question ("my physio told me to ask") don't make it a report.
-        framings = [m for m in self._re["informational"].finditer(clause) if m.start() <= len(pre)]
+        # A framing must start before the mention: one inside it is the patient's own words
+        # ("what's the point in living" is not a question about warning signs).
+        framings = [m for m in self._re["informational"].finditer(clause) if m.start() < len(pre)]
         if not framings:
             return False
         framing = framings[-1]

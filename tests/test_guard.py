@@ -226,6 +226,8 @@ SELF_HARM = [
     "i dont want to wake up tomorrow",
     "suicide seems like the only way out",
     "i hate my life and want to disappear",
+    "whats the point in living",
+    "what is the point of going on like this",
 ]
 
 
