@@ -152,6 +152,9 @@ CAUDA_EQUINA = [
     "my mum suddenly can't feel her legs",
     "my husband has wet himself twice today and his back is killing him",
     "my mum cant pee since this morning but im asking about my own pain",
+    "when i sit on the toilet i can't feel the seat",
+    "ive had a couple of accidents with my bowels",
+    "it feels weird when i wipe",
 ]
 
 
