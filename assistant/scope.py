@@ -52,16 +52,6 @@ _TASK = re.compile(
     r"|^\s*(?:please\s+)?translate\b|\btranslate (?:this|that|it|into|to)\b",
     re.IGNORECASE,
 )
-# Attempts to change the assistant's role or rules ("pretend you are my doctor", "ignore your
-# instructions", "system: ..."). They are content, never instructions: the message is declined.
-_OVERRIDE = re.compile(
-    r"\b(?:pretend|act|behave|role ?play)\s+(?:that\s+)?(?:you(?:'re| are)|to be|as)\b"
-    r"|\byou(?:'re| are) (?:now|no longer)\b"
-    r"|\b(?:ignore|disregard|forget|override|bypass)\s+(?:all\s+|any\s+|your\s+|the\s+|my\s+|previous\s+|prior\s+|earlier\s+|above\s+)*"
-    r"(?:instructions?|rules|documents?|prompts?|guidelines|guardrails|restrictions|sources)\b"
-    r"|^\W*(?:system|developer|admin)\s*:|\bdeveloper mode\b|\bjailbreak\b|\bwithout (?:any )?restrictions\b",
-    re.IGNORECASE,
-)
 # Shopping advice ("the best office chair brand", "where can I buy ..."): not in the documents.
 _SHOPPING = re.compile(
     r"\b(?:brand|brands)\b|\b(?:where|what|which) (?:can|should|do) (?:i|we) buy\b"
@@ -126,7 +116,7 @@ def classify(message: str) -> ScopeDecision:
     small_talk = _small_talk(tokens)
     if small_talk is not None:
         return ScopeDecision(small_talk)
-    if _TASK.search(message) or _OVERRIDE.search(message) or _SHOPPING.search(message):
+    if _TASK.search(message) or _SHOPPING.search(message):
         return ScopeDecision("task")
     if _other_language(tokens):
         return ScopeDecision("other_language")
