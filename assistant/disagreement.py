@@ -50,7 +50,8 @@ FACT_TYPES = (
         name="distance from the midline",
         question=re.compile(
             r"\b(?:midline|middle of (?:my|the) back|(?:from|off|beside|next to) (?:my|the) spine|"
-            r"how far (?:from|out|over|off|away|to the side)|distance|cm|centimet\w*|"
+            # "long-distance runners" is not a question about a distance.
+            r"how far (?:from|out|over|off|away|to the side)|(?<!long[- ])(?<!long)distance|cm|centimet\w*|"
             r"inches|exactly where|where exactly|where (?:is|does) (?:the|it|my) pain)\b",
             re.IGNORECASE,
         ),

@@ -38,7 +38,7 @@ _PADDING = frozenset(
     all everyone how are r is going doing today see ya later night take care have day and oh ah
     well thats much i im alright fine was were been super useful kind clear informative wonderful
     amazing exactly needed makes sense understand understood gotcha noted mate buddy pal have has
-    nice youve youre been lot lots""".split()
+    nice youve youre been lot lots now""".split()
 )
 _SMALL_TALK_WORDS = _PADDING | _GREETING_WORDS | _THANKS_WORDS | _BYE_WORDS
 
@@ -76,7 +76,11 @@ _PERSONAL = re.compile(
     r"|\b(?:safe|ok|okay|right|best|better|good|suitable|appropriate|worth it|a good idea) for (?:me|her|him)\b"
     # "Should I go ahead with it?", "should we cancel the surgery?", "should I have a fourth one?"
     r"|\bshould (?:i|we|she|he) (?:just )?(?:go ahead|proceed|cancel|postpone|delay|put off|agree|accept|"
-    r"refuse|say yes|say no|book|wait|have (?:it|one|another|more|a (?:second|third|fourth|fifth|another)))\b"
+    r"refuse|say yes|say no|book|wait|ask (?:for|about)|request|push for|"
+    r"have (?:it|one|another|more|a (?:second|third|fourth|fifth|another)))\b"
+    # "Can I put two lidocaine patches on at once?": more of a treatment than prescribed.
+    r"|\bcan (?:i|she|he|we) (?:put|use|take|wear|apply|have|stick) (?:on )?(?:two|2|three|3|more|another|extra|"
+    r"an extra|double|a second)\b|\b(?:two|2|three|3|more|extra)\b.{0,30}\bat (?:once|the same time)\b"
     r"|\b(?:do|would) you (?:think|reckon|recommend|suggest|advise)\b.{0,60}\b(?:i|me|my)\b"
     r"|\b(?:in my (?:position|shoes|situation|case)|what would you do|if you were me)\b"
     r"|\bprescri(?:be|bing|ption)\b"

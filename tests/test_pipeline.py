@@ -118,6 +118,7 @@ def test_disagreement_on_what_makes_a_block_positive(fake_assistant: Any) -> Non
         "how is this different from a pinched nerve root in the spine",
         "is this an emergency?",
         "what is the root cause of the pain?",
+        "are long-distance runners more at risk of cluneal nerve entrapment?",
     ],
 )
 def test_no_disagreement_when_the_question_is_not_about_the_fact(fake_assistant: Any, question: str) -> None:

@@ -20,6 +20,7 @@ from assistant.scope import classify
         ("thank you so much, that makes sense", "thanks"),
         ("bye", "goodbye"),
         ("see you later", "goodbye"),
+        ("ok bye for now", "goodbye"),
         ("cheers mate", "thanks"),
         ("Thank you so much, you have been very helpful. Have a nice day, goodbye!", "thanks"),
     ],
@@ -66,6 +67,8 @@ def test_requests_outside_the_assistants_job_are_tasks(message: str) -> None:
         "is surgery or ablation better for me",
         "what would you do in my position, rfa or surgery?",
         "can you prescribe me something for the pain",
+        "can i put two lidocaine patches on at once if one isnt strong enough",
+        "I've already had two steroid blocks this month. Should I ask for a third one next week?",
     ],
 )
 def test_personal_medical_decisions_are_deferred(message: str) -> None:
