@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.errors import InputError
-from assistant.lexical import STOPWORDS, words
+from assistant.lexical import STOPWORDS, stem, words
 
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY_TURNS = 50
@@ -199,7 +199,10 @@ def rewrite(question: str, turns: Sequence[Turn], topical: set[str]) -> str:
     own = set(words(question))
     replaced = _siblings(own)
     for previous in [resolved, *reversed(messages)]:
-        subject = [w for w in content_words(previous) if w in topical and w not in replaced]
+        # Any form of a corpus word carries the subject: "she sits in her armchair" -> sitting.
+        subject = [
+            w for w in content_words(previous) if (w in topical or stem(w) in topical) and w not in replaced
+        ]
         if subject:
             # "What about the middle ones?" asks the earlier question again, so it keeps the
             # earlier question's own words too ("what does the pain feel like").

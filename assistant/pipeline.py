@@ -23,7 +23,7 @@ from assistant.disagreement import corpus_disagreements, find_disagreements
 from assistant.embed import make_embedder
 from assistant.guard import Guard, TriageDecision
 from assistant.ingest import load_corpus
-from assistant.lexical import BM25Index, dense_query, words
+from assistant.lexical import BM25Index, dense_query, stem, words
 from assistant.records import Answer, Chunk, Citation, Document, Passage
 from assistant.relevance import RelevanceGate
 from assistant.retrieve import HybridSearch, Mode
@@ -104,6 +104,8 @@ class Assistant:
         self.disagreements = corpus_disagreements(self.units.units)
         self.idf = BM25Index().fit([c.text for c in self.corpus.chunks])
         self.vocabulary = {w for c in self.corpus.chunks for w in words(c.embedding_text())}
+        # The corpus's words and their stems: a follow-up's subject may use another form of one.
+        self.topical = self.vocabulary | {stem(w) for w in self.vocabulary}
         self.gate = RelevanceGate(self.vocabulary)
         self.guard = Guard(emergency_number_text=settings.emergency_number_text)
         self.audit = AuditLog(settings.audit_log, store_text=settings.audit_store_text)
@@ -206,7 +208,7 @@ class Assistant:
             return Answer(answer=prompts.DECLINE, abstained=True, intent="out_of_scope")
         if intent == "other_language":
             return Answer(answer=prompts.OTHER_LANGUAGE, abstained=True, intent="out_of_scope")
-        query = rewrite(text, turns, self.vocabulary)
+        query = rewrite(text, turns, self.topical)
         t0 = time.perf_counter()
         vector, search_vector = self.embed_question(query)
         t1 = time.perf_counter()

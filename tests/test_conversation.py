@@ -21,15 +21,16 @@ from assistant.conversation import (
 )
 from assistant.errors import InputError
 from assistant.ingest import load_corpus
-from assistant.lexical import words
+from assistant.lexical import stem, words
 from assistant.settings import PROJECT_ROOT
 
 
 @cache
 def vocabulary() -> frozenset[str]:
-    """The corpus vocabulary, as the assistant builds it."""
+    """The corpus's words and their stems, as the assistant builds its topical set."""
     chunks = chunk_corpus(load_corpus(PROJECT_ROOT / "corpus"))
-    return frozenset(w for c in chunks for w in words(c.embedding_text()))
+    corpus_words = {w for c in chunks for w in words(c.embedding_text())}
+    return frozenset(corpus_words | {stem(w) for w in corpus_words})
 
 
 def rewritten(question: str, history: list[Any]) -> str:
@@ -247,3 +248,12 @@ def test_a_question_tied_to_the_one_before_gets_its_subject(
     # An opener ("how often, and ..."), a comparison ("which of the two") or a discourse word
     # ("though") ties a question that names words of its own to the earlier turn.
     assert subject in rewritten(question, history).split("(", 1)[1]
+
+
+def test_another_form_of_a_corpus_word_carries_the_subject() -> None:
+    history = [
+        "her GP thinks her hip bone pain is cluneal nerve entrapment",
+        "She sits in her armchair all day.",
+    ]
+    query = rewritten("Could that be making it worse for her?", history)
+    assert "sits" in query.split("(", 1)[1]
