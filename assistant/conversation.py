@@ -24,12 +24,14 @@ _ANAPHORA = frozenset(
     """it its it's this that these those they them their theirs there ones one same both each
     either former latter""".split()
 )
+# Openers of a short follow-up ("why?", "is that normal?"); a longer question with one of them
+# may be a new subject.
 _FOLLOWUP_OPENERS = re.compile(
-    r"^(?:and|but|also|so|then|what about|how about|and what about|what else|"
-    r"why|how come|is that|are they|does that|do they|can they|will it|would it|should i)\b",
+    r"^(?:so|then|what else|why|how come|is that|are they|does that|do they|can they|will it|"
+    r"would it|should i)\b",
     re.IGNORECASE,
 )
-# Openers that tie a question to the one before even when it names things of its own ("how
+# Openers that tie any question to the one before, even one that names things of its own ("how
 # often, and can I roll right on the sore spot?", "what if that doesn't work?").
 _TIED_OPENERS = re.compile(
     r"^(?:and|but|also|what about|how about|what if|how often|how long|ok but|okay but|so which|"

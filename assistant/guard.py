@@ -291,7 +291,7 @@ class Guard:
         end = len(text) if end < 0 else end
         pre, span, post = text[start : match.start()], match.group(0), text[match.end() : end]
         if (
-            not relayed and self._attributed(pre, span, post) and not self._acute_for_other(text, pre, post)
+            not relayed and self._attributed(pre, span, post) and not self._acute_for_other(pre, post)
         ) or self._negated(pre, span, post):
             return False
         if _cue_before(self._hypothetical, pre) or self._informational_only(
@@ -313,14 +313,13 @@ class Guard:
         swapped = " ".join(_AS_PATIENT.get(w, w) for w in text.split())
         return swapped if swapped != text else None
 
-    def _acute_for_other(self, text: str, pre: str, post: str) -> bool:
+    def _acute_for_other(self, pre: str, post: str) -> bool:
         """Someone else's sign that began just now: an emergency for them, whoever is asking.
 
         "My dad ... since yesterday he can't pass water" needs the urgent-care message for him;
         "my wife had bladder cancer, but I'm asking about my own pain" does not.
         """
-        clause = f"{pre} {post}"
-        return bool(self._re["acute_onset"].search(clause))
+        return bool(self._re["acute_onset"].search(f"{pre} {post}"))
 
     def _attributed(self, pre: str, span: str, post: str) -> bool:
         cue = _last(self._re["third_party"], pre)

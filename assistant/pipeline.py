@@ -155,7 +155,7 @@ class Assistant:
         """The best passages for a query (the front desk's passage finder uses this)."""
         mode = mode or self.settings.retrieval_mode  # type: ignore[assignment]
         if query_vector is None and mode != "bm25":
-            query_vector = self.embed_question(query)[1]
+            query_vector = self.embed(dense_query(query))
         return self.search.search(query, query_vector, k or self.settings.top_k, mode)  # type: ignore[arg-type]
 
     def ask(self, question: Any, history: Any = None) -> Answer:

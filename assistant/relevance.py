@@ -53,9 +53,8 @@ _TOWARDS = frozenset({"to", "into", "towards", "toward", "down", "reach", "reach
 _BETWEEN = frozenset({"the", "my", "your", "both", "one", "as", "left", "right", "upper", "lower"})
 
 
-def _spreads_to(tokens: list[str]) -> bool:
-    """Whether another body part is named as a place the pain spreads to."""
-    parts = {p[0] for p in load_scope_terms()["other_body_parts"] if len(p) == 1}
+def _spreads_to(tokens: list[str], parts: frozenset[str]) -> bool:
+    """Whether one of the body ``parts`` is named as a place the pain spreads to."""
     for i, token in enumerate(tokens):
         if token not in parts:
             continue
@@ -79,6 +78,7 @@ class RelevanceGate:
         self.vocabulary = vocabulary
         self.stems = {stem(w) for w in vocabulary}
         self.terms = load_scope_terms()
+        self.other_parts = frozenset(p[0] for p in self.terms["other_body_parts"] if len(p) == 1)
 
     def coverage(self, query: str) -> float:
         """Share of the question's content words the corpus knows (directly or as lay terms)."""
@@ -122,7 +122,9 @@ class RelevanceGate:
         if _mentions(tokens, self.terms["admin"]):
             return "admin"
         own = _mentions(tokens, self.terms["own_condition"])
-        elsewhere = _mentions(tokens, self.terms["other_body_parts"]) and not (own and _spreads_to(tokens))
+        elsewhere = _mentions(tokens, self.terms["other_body_parts"]) and not (
+            own and _spreads_to(tokens, self.other_parts)
+        )
         other = _mentions(tokens, self.terms["other_conditions"])
         if not on_topic and (elsewhere or other):
             return "other_condition"

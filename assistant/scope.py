@@ -37,8 +37,8 @@ _PADDING = frozenset(
     this it really helped helps helpful for the your help info information answer again there
     all everyone how are r is going doing today see ya later night take care have day and oh ah
     well thats much i im alright fine was were been super useful kind clear informative wonderful
-    amazing exactly needed makes sense understand understood gotcha noted mate buddy pal have has
-    nice youve youre been lot lots now""".split()
+    amazing exactly needed makes sense understand understood gotcha noted mate buddy pal has youve
+    youre lots now""".split()
 )
 _SMALL_TALK_WORDS = _PADDING | _GREETING_WORDS | _THANKS_WORDS | _BYE_WORDS
 
@@ -136,14 +136,8 @@ def _small_talk(tokens: list[str]) -> Intent | None:
     present = set(tokens)
     if _THANKS_WORDS & present:
         return "thanks"
-    farewell = tokens[-2:] in (
-        ["take", "care"],
-        ["good", "night"],
-        ["see", "you"],
-        ["you", "later"],
-        ["see", "ya"],
-    )
-    if _BYE_WORDS & present or farewell or tokens[-2:] == ["ya", "later"]:
+    farewell = tokens[-2:] in (["take", "care"], ["good", "night"], ["see", "you"], ["you", "later"], ["see", "ya"], ["ya", "later"])  # fmt: skip
+    if _BYE_WORDS & present or farewell:
         return "goodbye"
     if _GREETING_WORDS & present:
         return "greeting"

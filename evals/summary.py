@@ -102,7 +102,7 @@ def _distribution(values: list[float]) -> dict[str, float] | None:
     }
 
 
-# Each batch's figure: (result kind, check, which cases count).
+# Each batch's headline figures: label -> (result kind, the check that counts; any of them passes).
 AUTHOR_MEASURES: dict[str, tuple[str, tuple[str, ...]]] = {
     "answerable gold cited": ("answerable", ("gold_in_citations",)),
     "follow-ups resolved": ("followup", ("gold_in_citations",)),
