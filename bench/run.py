@@ -127,10 +127,14 @@ def bench_warm(assistant: Any, questions: list[tuple[str, list[Any]]]) -> dict[s
     asks = [questions[i % len(questions)] for i in range(WARM_ASKS)]
     assistant.ask(COLD_START_QUESTION)  # warm-up
     vectors = {q: assistant.embed(q) for q, _ in asks}
-    rounds: dict[str, list[dict[str, float]]] = {"answer": [], "embed": [], "retrieve": []}
+    rounds: dict[str, list[dict[str, float]]] = {"answer": [], "embed": [], "embed_step": [], "retrieve": []}
     for r in range(WARM_ROUNDS):
         rounds["answer"].append(m.distribution(m.time_each(lambda qh: assistant.ask(*qh), asks)))
         rounds["embed"].append(m.distribution(m.time_each(lambda qh: assistant.embed(qh[0]), asks)))
+        # As ask embeds: the question and, when it has lay terms, their spelling, in one batch.
+        rounds["embed_step"].append(
+            m.distribution(m.time_each(lambda qh: assistant.embed_question(qh[0]), asks))
+        )
         rounds["retrieve"].append(
             m.distribution(
                 m.time_each(lambda qh: assistant.retrieve(qh[0], query_vector=vectors[qh[0]]), asks)
