@@ -352,6 +352,7 @@ CANCER = [
     "my cancer spread to my bones",
     "had a tumour removed last year",
     "I'm on hormone therapy for prostate cancer",
+    "I had radiotherapy to my pelvis, can that damage these nerves?",
 ]
 
 
@@ -587,6 +588,8 @@ INFORMATIONAL = [
     "can i sleep on my back",
     "does the cortisone shot cause weight gain",
     "is it ok to have a hot bath",
+    "can radiotherapy down in the pelvis area damage the nerves in your backside?",
+    "can a tumour cause buttock pain?",
 ]
 
 
