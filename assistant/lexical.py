@@ -15,6 +15,7 @@ import yaml
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LAY_TERMS_FILE = DATA_DIR / "lay_terms.yaml"
+QUESTION_TYPES_FILE = DATA_DIR / "question_types.yaml"
 EXPANSION_WEIGHT = 0.5  # an expanded term counts half as much as a word the patient used
 
 STOPWORDS = frozenset(
@@ -106,8 +107,11 @@ def normalise(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Lower-case word tokens (numbers and codes such as ``t12`` kept), no stemming."""
-    return _TOKEN_RE.findall(normalise(text))
+    """Lower-case word tokens (numbers and codes such as ``t12`` kept), no stemming.
+
+    A percent sign is the word "percent", so "how common" can meet "up to 14 % of ...".
+    """
+    return _TOKEN_RE.findall(normalise(text).replace("%", " percent "))
 
 
 def tokenize(text: str) -> list[str]:
@@ -282,3 +286,44 @@ def overlap(a: Iterable[str], b: Iterable[str]) -> float:
     """Jaccard overlap of two token collections."""
     sa, sb = set(a), set(b)
     return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionType:
+    """A kind of question whose answer has a recognisable form in a passage."""
+
+    name: str
+    asks: tuple[tuple[str, ...], ...]  # stemmed phrases that mark the question
+    patterns: tuple[re.Pattern[str], ...]  # forms of the answer in a passage
+
+    def answers(self, passage: str) -> bool:
+        """Whether a passage has the form of this type's answer."""
+        text = passage.lower()
+        return any(p.search(text) for p in self.patterns)
+
+
+@lru_cache(maxsize=1)
+def load_question_types(path: Path = QUESTION_TYPES_FILE) -> dict[str, QuestionType]:
+    """The question-type table (``assistant/data/question_types.yaml``)."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {
+        str(name): QuestionType(
+            str(name),
+            tuple(tuple(stem(w) for w in words(str(a))) for a in entry.get("asks", [])),
+            tuple(re.compile(str(p)) for p in entry.get("answers", [])),
+        )
+        for name, entry in raw.items()
+    }
+
+
+def question_types_in(text: str) -> list[str]:
+    """The question types a text asks ("how common is it?" -> ``["prevalence"]``)."""
+    stems = [stem(w) for w in words(text)]
+    found = []
+    for qtype in load_question_types().values():
+        for phrase in qtype.asks:
+            n = len(phrase)
+            if any(tuple(stems[i : i + n]) == phrase for i in range(len(stems) - n + 1)):
+                found.append(qtype.name)
+                break
+    return found

@@ -15,8 +15,10 @@ from assistant.lexical import (
     dense_query,
     expand,
     load_lay_terms,
+    load_question_types,
     normalise,
     overlap,
+    question_types_in,
     stem,
     tokenize,
     weighted_query,
@@ -240,3 +242,31 @@ def test_dense_query_is_the_question_itself_without_lay_phrases() -> None:
 
 def test_dense_query_skips_expansions_the_question_already_says() -> None:
     assert dense_query("sitting makes it worse") == "sitting makes it worse (seated)"
+
+
+def test_a_percent_sign_is_a_searchable_word() -> None:
+    expected = "up to 14 percent of aches 50 percent relief".split()
+    assert words("up to 14 % of aches, 50% relief") == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("how common is cluneal nerve entrapment?", ["prevalence"]),
+        ("Is it rare?", ["prevalence"]),
+        ("how quickly does the test block work", ["speed"]),
+        ("is there any proof core exercises help", ["evidence"]),
+        ("where do the nerves come from", []),
+    ],
+)
+def test_question_types_are_recognised_in_any_wording(question: str, expected: list[str]) -> None:
+    assert question_types_in(question) == expected
+
+
+def test_question_types_recognise_the_form_of_their_answer() -> None:
+    types = load_question_types()
+    assert types["prevalence"].answers("Yet up to 14 % of stubborn lumbosacral aches trace back to")
+    assert not types["prevalence"].answers("Provides immediate relief in 70–90 %")
+    assert types["speed"].answers("Simple lidocaine test blocks confirm the diagnosis in minutes.")
+    assert types["evidence"].answers("A 2024 case series showed ...")
+    assert not types["evidence"].answers("Use padded belt or shift position hourly.")
