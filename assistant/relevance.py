@@ -93,6 +93,10 @@ class RelevanceGate:
         known = sum(1 for word in content if stem(word) in self.stems or word in lay_known)
         return known / len(content)
 
+    def uses_idiom(self, query: str) -> bool:
+        """Whether the question uses an idiom of the lay-term table ("leave it", "put up with")."""
+        return any(match.term.idiom for match in lay_phrases_in(query))
+
     def mentions_topic(self, query: str) -> bool:
         """Whether the question names the assistant's subject."""
         return _mentions(words(query), self.terms["topic"])
@@ -133,6 +137,10 @@ class RelevanceGate:
         coverage = self.coverage(query)
         if on_topic and coverage >= COVERAGE_STRONG:
             return None  # names the topic in the documents' own words
+        if coverage >= 1.0 and self.uses_idiom(query):
+            # "What happens if I just leave it?" is far from every passage in meaning (0.18),
+            # but every word is known and "leave it" is one of the lay table's idioms.
+            return None
         if dense < DENSE_FLOOR and not (dense >= DENSE_FLOOR_KNOWN_WORDS and coverage >= 1.0):
             return "unrelated"
         if dense < DENSE_WEAK and not on_topic and coverage < COVERAGE_WEAK:

@@ -31,6 +31,32 @@ def test_nothing_is_answered_below_the_lower_floor(fake_assistant: Any) -> None:
     assert fake_assistant.gate.reason_to_decline(question, DENSE_FLOOR_KNOWN_WORDS - 0.01) == "unrelated"
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what happens if I just leave it?",
+        "Why is it a bad idea to just put up with it and not get it seen to?",
+    ],
+)
+def test_an_idiom_of_ours_in_known_words_is_answered_however_far_out(
+    fake_assistant: Any, question: str
+) -> None:
+    # Vague, pronoun-heavy wording sits far from every passage in meaning; the idiom ("leave
+    # it", "put up with") is what ties it to the documents ("if untreated", "ignoring").
+    assert fake_assistant.gate.uses_idiom(question)
+    assert fake_assistant.gate.reason_to_decline(question, DENSE_FLOOR_KNOWN_WORDS - 0.05) is None
+
+
+@pytest.mark.parametrize(
+    "question", ["what's the best way to get better at chess", "how do i stop my dog coming back inside"]
+)
+def test_an_idiom_among_words_the_corpus_does_not_know_is_still_declined(
+    fake_assistant: Any, question: str
+) -> None:
+    assert fake_assistant.gate.uses_idiom(question)
+    assert fake_assistant.gate.reason_to_decline(question, DENSE_FLOOR_KNOWN_WORDS - 0.05) == "unrelated"
+
+
 CLOSE = 0.5  # well above both similarity floors: only the word rules can decline
 
 
