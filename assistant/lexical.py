@@ -302,28 +302,59 @@ class QuestionType:
         return any(p.search(text) for p in self.patterns)
 
 
-@lru_cache(maxsize=1)
-def load_question_types(path: Path = QUESTION_TYPES_FILE) -> dict[str, QuestionType]:
+@dataclass(frozen=True, slots=True)
+class TypedQuestion:
+    """A question type found in a question, and what the question says besides."""
+
+    name: str
+    rest: str  # the question's other words, without the type phrase and the subject's name
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionTypes:
     """The question-type table (``assistant/data/question_types.yaml``)."""
+
+    subject: frozenset[str]  # stemmed words that only name the documents' subject
+    types: dict[str, QuestionType]
+
+
+@lru_cache(maxsize=1)
+def load_question_types(path: Path = QUESTION_TYPES_FILE) -> QuestionTypes:
+    """The question-type table, its phrases stemmed and its patterns compiled."""
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {
+    types = {
         str(name): QuestionType(
             str(name),
             tuple(tuple(stem(w) for w in words(str(a))) for a in entry.get("asks", [])),
             tuple(re.compile(str(p)) for p in entry.get("answers", [])),
         )
-        for name, entry in raw.items()
+        for name, entry in (raw.get("types") or {}).items()
     }
+    subject = frozenset(stem(w) for term in raw.get("subject", []) for w in words(str(term)))
+    return QuestionTypes(subject, types)
 
 
-def question_types_in(text: str) -> list[str]:
-    """The question types a text asks ("how common is it?" -> ``["prevalence"]``)."""
-    stems = [stem(w) for w in words(text)]
+def question_types_in(text: str) -> list[TypedQuestion]:
+    """The question types a text asks, each with the rest of the question.
+
+    "how common is cluneal nerve entrapment?" asks ``prevalence`` and nothing else; "is it
+    common to feel numb after the injection?" asks it about "feel numb after the injection".
+    """
+    table = load_question_types()
+    written = words(text)
+    stems = [stem(w) for w in written]
     found = []
-    for qtype in load_question_types().values():
+    for qtype in table.types.values():
         for phrase in qtype.asks:
             n = len(phrase)
-            if any(tuple(stems[i : i + n]) == phrase for i in range(len(stems) - n + 1)):
-                found.append(qtype.name)
-                break
+            at = next((i for i in range(len(stems) - n + 1) if tuple(stems[i : i + n]) == phrase), None)
+            if at is None:
+                continue
+            rest = [
+                w
+                for i, w in enumerate(written)
+                if not at <= i < at + n and stems[i] not in table.subject and w not in STOPWORDS
+            ]
+            found.append(TypedQuestion(qtype.name, " ".join(rest)))
+            break
     return found

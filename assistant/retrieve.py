@@ -41,6 +41,11 @@ RRF_K = 20  # small corpus: a lower constant lets the top ranks of each retrieve
 # counts as much as BM25: at 0.5, "how common" questions still missed the prevalence passage
 # (gold cited 378/408 and 142/155 follow-ups; at 1.0, 380/408 and 142/155).
 WEIGHTS = {"bm25": 1.0, "dense": 0.5, "type": 1.0}
+# A passage of the answer's form must also score this share of the best BM25 score for the rest
+# of the question. At 0.5, "how common is it in people with long term back pain" lost the
+# prevalence passage ("stubborn lumbosacral aches"); at 0.3 no eval case changes against no
+# filter, and "is it common to feel numb after the injection?" is no longer given it.
+TYPE_REST_SHARE = 0.3
 DUPLICATE_OVERLAP = 0.6  # token Jaccard above which a passage repeats a better one
 DUPLICATE_COSINE = 0.95
 
@@ -69,7 +74,7 @@ class HybridSearch:
         self._tokens = [set(tokenize(c.text)) for c in self.chunks]
         self._typed = {
             name: [i for i, c in enumerate(self.chunks) if qtype.answers(c.text)]
-            for name, qtype in load_question_types().items()
+            for name, qtype in load_question_types().types.items()
         }
 
     def bm25(self, query: str, k: int = CANDIDATES) -> list[tuple[int, float]]:
@@ -77,11 +82,23 @@ class HybridSearch:
         return self._bm25.top(weighted_query(query), k)
 
     def typed(self, query: str, k: int = CANDIDATES) -> list[tuple[int, float]]:
-        """Passages whose form answers the question's type ("how common" -> "14 % of"), by BM25."""
-        types = question_types_in(query)
-        if not types:
+        """Passages whose form answers the question's type ("how common" -> "14 % of"), by BM25.
+
+        When the question says more than its type ("is it common to feel numb after the
+        injection?"), a passage of that form counts only if BM25 also finds it about the rest
+        (at least ``TYPE_REST_SHARE`` of the best passage's score for those words).
+        """
+        asked = question_types_in(query)
+        if not asked:
             return []
-        matching = {i for t in types for i in self._typed[t]}
+        matching: set[int] = set()
+        for typed in asked:
+            candidates = self._typed.get(typed.name, [])
+            if typed.rest:
+                about = self._bm25.scores(weighted_query(typed.rest))
+                floor = TYPE_REST_SHARE * max(about.values(), default=0.0)
+                candidates = [i for i in candidates if about.get(i, 0.0) >= floor and about.get(i, 0.0) > 0]
+            matching.update(candidates)
         if not matching:
             return []
         scores = self._bm25.scores(weighted_query(query))

@@ -260,11 +260,20 @@ def test_a_percent_sign_is_a_searchable_word() -> None:
     ],
 )
 def test_question_types_are_recognised_in_any_wording(question: str, expected: list[str]) -> None:
-    assert question_types_in(question) == expected
+    assert [t.name for t in question_types_in(question)] == expected
+
+
+def test_a_question_type_keeps_what_else_the_question_asks_without_the_subjects_name() -> None:
+    assert [(t.name, t.rest) for t in question_types_in("how common is cluneal nerve entrapment?")] == [
+        ("prevalence", "")
+    ]
+    assert [t.rest for t in question_types_in("is it common to feel numb after the injection?")] == [
+        "feel numb injection"
+    ]
 
 
 def test_question_types_recognise_the_form_of_their_answer() -> None:
-    types = load_question_types()
+    types = load_question_types().types
     assert types["prevalence"].answers("Yet up to 14 % of stubborn lumbosacral aches trace back to")
     assert not types["prevalence"].answers("Provides immediate relief in 70–90 %")
     assert types["speed"].answers("Simple lidocaine test blocks confirm the diagnosis in minutes.")

@@ -238,3 +238,13 @@ def test_a_how_common_question_finds_the_prevalence_passage(real_assistant: Any)
     assert any("14 % of" in p.chunk.text for p in passages)
     assert any("type" in p.ranks for p in passages)
     assert "14 % of" in " ".join(c.text for c in real_assistant.ask("how common is it?").citations)
+
+
+def test_a_question_type_asked_about_something_else_does_not_bring_the_types_passages(
+    real_assistant: Any,
+) -> None:
+    # "Is it common to feel numb after the injection?" is about the injection's after-effects,
+    # not about how common the condition is.
+    passages = real_assistant.retrieve("is it common to feel numb after the injection?", k=4)
+    assert not any("type" in p.ranks for p in passages)
+    assert not any("14 % of" in p.chunk.text for p in passages)
