@@ -104,6 +104,7 @@ def test_normalise_strips_accents_and_apostrophes() -> None:
         ("it hurts when I pee", {"urine", "bladder"}),
         ("will a shot help", {"injection", "block"}),
         ("a steroid shot in the butt", {"buttock", "injection", "corticosteroid"}),
+        ("what happens if I just leave it?", {"lead to", "untreated"}),
     ],
 )
 def test_lay_terms_expand_to_document_words(question: str, expected: set[str]) -> None:
