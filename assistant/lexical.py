@@ -29,6 +29,10 @@ STOPWORDS = frozenset(
     got getting also really still much many like ok okay please thanks hi hello lot bit thing
     things kind sort anyone someone something anything one ones""".split()
 )
+# Words that judge rather than name a topic ("is walking good or bad for it?"): in a question
+# they count little, or "good-to-excellent outcomes" answers a question about walking.
+JUDGEMENT_WORDS = frozenset({"good", "bad", "great", "fine", "best", "ok", "okay"})
+JUDGEMENT_WEIGHT = 0.3
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 _SUFFIXES = (
     ("ational", "ate"),
@@ -228,7 +232,7 @@ def weighted_query(text: str) -> dict[str, float]:
     weights: dict[str, float] = {}
     for i, word in enumerate(words(text)):
         if word not in STOPWORDS and i not in idiomatic:
-            weights[stem(word)] = 1.0
+            weights[stem(word)] = JUDGEMENT_WEIGHT if word in JUDGEMENT_WORDS else 1.0
     for match in matches:
         for phrase in match.term.targets:
             for term in tokenize(phrase):

@@ -280,3 +280,9 @@ def test_question_types_recognise_the_form_of_their_answer() -> None:
     assert types["speed"].answers("Simple lidocaine test blocks confirm the diagnosis in minutes.")
     assert types["evidence"].answers("A 2024 case series showed ...")
     assert not types["evidence"].answers("Use padded belt or shift position hourly.")
+
+
+def test_words_that_judge_count_little_in_a_question() -> None:
+    weights = weighted_query("is walking good or bad for it")
+    assert weights[stem("walking")] == 1.0
+    assert weights["good"] < 0.5 and weights["bad"] < 0.5
