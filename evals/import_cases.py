@@ -53,11 +53,23 @@ def canonical_category(category: str, expect: str) -> str:
     label = category.lower().replace("-", "_").replace(" ", "_")
     for canonical, cues in table.items():
         if label == canonical or any(cue in label for cue in cues):
-            return canonical
+            # Trauma that needs an ambulance (cannot get up, confused) is its own category.
+            return "severe_trauma" if canonical == "trauma" and expect == "emergency" else canonical
     return "ordinary" if expect == "routine" else label
 
 
 MAX_PHRASE_WORDS = 15  # tests/test_eval_cases.py: gold phrases are short one-line spans
+MIN_PHRASE_WORDS = 4  # shorter ones ("Pelvic tilts") would match passages by accident
+
+
+def usable_gold(gold: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The gold phrases long enough to identify a passage; all of them if none is.
+
+    A case whose every phrase is too short is kept as written, so the suite's case checks
+    name it for a person to fix.
+    """
+    long_enough = [g for g in gold if len(str(g.get("phrase", "")).split()) >= MIN_PHRASE_WORDS]
+    return long_enough or gold
 
 
 def fit_phrase(phrase: str, raw: str) -> str:
@@ -107,6 +119,10 @@ def import_folder(
             case.update(source_id=row["id"], author="independent", batch=batch)
             for gold in case.get("gold", []):
                 gold["phrase"] = fit_phrase(gold["phrase"], raw.get(gold["doc"], ""))
+            if "gold" in case:
+                case["gold"] = usable_gold(case["gold"])
+            if "key_terms" in case:
+                case["key_terms"] = [str(t).lower() for t in case["key_terms"]]
             if stem == "triage":
                 case["category"] = canonical_category(str(row.get("category", "")), str(row["expect"]))
             new_rows.append(case)

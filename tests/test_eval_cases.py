@@ -33,7 +33,7 @@ HANDWRITTEN = {
 MIN_HANDWRITTEN_TOTAL = 150
 
 TRIAGE_CATEGORIES = {
-    "emergency": {"cauda_equina", "motor_weakness", "self_harm", "cardiorespiratory"},
+    "emergency": {"cauda_equina", "motor_weakness", "self_harm", "cardiorespiratory", "severe_trauma"},
     "urgent": {
         "infection",
         "post_procedure",

@@ -336,6 +336,16 @@ TRAUMA = [
 ]
 
 
+# Trauma after which the person cannot get up or is confused: an ambulance, not a same-day visit.
+SEVERE_TRAUMA = [
+    "I came off my motorbike and landed on my lower back, I can't get up",
+    "My husband came off his motorbike and landed on his lower back, he's confused and can't get up. what do I do",
+    "i fell down the stairs and now i cant stand up",
+    "fell off a ladder, was knocked out for a minute and my back is agony",
+    "i was in a car crash and i can't move my legs",
+]
+
+
 # A history of cancer.
 CANCER = [
     "i had breast cancer 5 years ago and now my back hurts",
@@ -704,6 +714,7 @@ ORDINARY = [
     "my legs ache after a long walk",
     "i sleep badly since my baby was born",
     "i fell over playing football as a teenager",
+    "I fell off a ladder 10 years ago and couldn't walk for months",
     "i had a minor fender bender 10 years ago",
     "the radiofrequency worked for 6 months",
     "i'm getting married next month, will i be able to dance",
@@ -727,6 +738,7 @@ RED_FLAGS: list[tuple[str, str, str]] = [
     *(("emergency", "cardiorespiratory", m) for m in CARDIORESPIRATORY),
     *(("urgent", "infection", m) for m in INFECTION),
     *(("urgent", "post_procedure", m) for m in POST_PROCEDURE),
+    *(("emergency", "severe_trauma", m) for m in SEVERE_TRAUMA),
     *(("urgent", "trauma", m) for m in TRAUMA),
     *(("urgent", "cancer", m) for m in CANCER),
     *(("urgent", "weight_loss", m) for m in WEIGHT_LOSS),

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.import_cases import canonical_category, fit_phrase, import_folder
+from evals.import_cases import canonical_category, fit_phrase, import_folder, usable_gold
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
         ("suicidal_thoughts", "emergency", "self_harm"),
         ("fever_post_injection", "urgent", "post_procedure"),
         ("iv_drug_use", "urgent", "immunosuppression"),
+        ("major-trauma", "urgent", "trauma"),
+        ("major-trauma", "emergency", "severe_trauma"),
         ("someone_else_cancer", "routine", "third_person"),
         ("expected_post_block_numbness", "routine", "expected_after_effect"),
         ("general_red_flags", "routine", "informational"),
@@ -64,3 +66,10 @@ def test_import_renumbers_marks_and_skips_what_it_already_has(tmp_path: Path) ->
     added = json.loads(lines[-1])
     assert added["source_id"] == "s9-tri-001" and added["author"] == "independent" and added["batch"] == "9"
     assert added["category"] == "motor_weakness" and added["id"].startswith("tri-")
+
+
+def test_too_short_gold_phrases_are_dropped_when_a_longer_one_remains() -> None:
+    short = {"doc": "scne-common-symptoms", "phrase": "Pelvic tilts"}
+    long = {"doc": "cluneal-overview", "phrase": "graded core-stability exercises cut daily pain scores"}
+    assert usable_gold([short, long]) == [long]
+    assert usable_gold([short]) == [short]  # kept, so the case checks name it
