@@ -28,9 +28,11 @@ _ANAPHORA = frozenset(
 # may be a new subject.
 _FOLLOWUP_OPENERS = re.compile(
     r"^(?:so|then|what else|why|how come|is that|are they|does that|do they|can they|will it|"
-    r"would it|should i)\b",
+    r"would it|should i|any|anything|which ones|what ones)\b",
     re.IGNORECASE,
 )
+# Acknowledgements before a follow-up ("right, any I should steer clear of?").
+_ACKNOWLEDGED = re.compile(r"^(?:right|ok|okay|alright|well|hmm+|cool|great|got it|i see)\W+", re.IGNORECASE)
 # Openers that tie any question to the one before, even one that names things of its own ("how
 # often, and can I roll right on the sore spot?", "what if that doesn't work?").
 _TIED_OPENERS = re.compile(
@@ -147,7 +149,7 @@ def is_followup(question: str, topical: set[str]) -> bool:
     tokens = words(question)
     own_topic = [w for w in content_words(question) if w in topical]
     pointing = any(t in _ANAPHORA for t in tokens)
-    opener = bool(_FOLLOWUP_OPENERS.match(question.strip()))
+    opener = bool(_FOLLOWUP_OPENERS.match(_ACKNOWLEDGED.sub("", question.strip())))
     short = len(content_words(question)) <= 2
     if _TIED_OPENERS.match(question.strip()):
         return True

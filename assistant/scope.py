@@ -29,7 +29,7 @@ _FOREIGN_WORDS = frozenset(
 _GREETING_WORDS = frozenset(
     """hi hii hello hey heya hiya howdy yo greetings morning afternoon evening""".split()
 )
-_THANKS_WORDS = frozenset(["thanks", "thank", "thx", "ty", "cheers", "appreciated", "appreciate"])
+_THANKS_WORDS = frozenset(["thanks", "thank", "thx", "ty", "ta", "cheers", "appreciated", "appreciate"])
 _BYE_WORDS = frozenset(["bye", "goodbye", "byee", "cya"])
 # Words that may pad small talk without asking anything ("ok cool thanks bye", "hey how r u").
 _PADDING = frozenset(
@@ -38,7 +38,7 @@ _PADDING = frozenset(
     all everyone how are r is going doing today see ya later night take care have day and oh ah
     well thats much i im alright fine was were been super useful kind clear informative wonderful
     amazing exactly needed makes sense understand understood gotcha noted mate buddy pal has youve
-    youre lots now""".split()
+    youre lots now star legend x xx xxx""".split()
 )
 _SMALL_TALK_WORDS = _PADDING | _GREETING_WORDS | _THANKS_WORDS | _BYE_WORDS
 
@@ -75,9 +75,9 @@ _PERSONAL = re.compile(
     r"|\bwhich (?:one|option|treatment|procedure|way)?\s*should i\b"
     r"|\b(?:safe|ok|okay|right|best|better|good|suitable|appropriate|worth it|a good idea) for (?:me|her|him)\b"
     # "Should I go ahead with it?", "should we cancel the surgery?", "should I have a fourth one?"
-    r"|\bshould (?:i|we|she|he) (?:just )?(?:go ahead|proceed|cancel|postpone|delay|put off|agree|accept|"
-    r"refuse|say yes|say no|book|wait|ask (?:for|about)|request|push for|"
-    r"have (?:it|one|another|more|a (?:second|third|fourth|fifth|another)))\b"
+    r"|\bshould (?:i|we|she|he) (?:just )?(?:go ahead|go for it|proceed|cancel|postpone|delay|put off|agree|"
+    r"accept|refuse|say yes|say no|book|wait|ask (?:for|about)|request|push for|"
+    r"(?:have|get) (?:it|one|another|more|a (?:second|third|fourth|fifth|2nd|3rd|4th|5th|another)))\b"
     # "Can I put two lidocaine patches on at once?": more of a treatment than prescribed.
     r"|\bcan (?:i|she|he|we) (?:put|use|take|wear|apply|have|stick) (?:on )?(?:two|2|three|3|more|another|extra|"
     r"an extra|double|a second)\b|\b(?:two|2|three|3|more|extra)\b.{0,30}\bat (?:once|the same time)\b"
@@ -136,7 +136,10 @@ def _small_talk(tokens: list[str]) -> Intent | None:
     present = set(tokens)
     if _THANKS_WORDS & present:
         return "thanks"
-    farewell = tokens[-2:] in (["take", "care"], ["good", "night"], ["see", "you"], ["you", "later"], ["see", "ya"], ["ya", "later"])  # fmt: skip
+    farewell = any(
+        pair in (["take", "care"], ["good", "night"], ["night", "night"], ["see", "you"], ["you", "later"], ["see", "ya"], ["ya", "later"])
+        for pair in (tokens[i : i + 2] for i in range(len(tokens) - 1))
+    )  # fmt: skip
     if _BYE_WORDS & present or farewell:
         return "goodbye"
     if _GREETING_WORDS & present:
@@ -151,8 +154,14 @@ def _other_language(tokens: list[str]) -> bool:
     return foreign >= 2 and foreign > english
 
 
+# "Capsaicin cream and a lidocaine patch on top, at the same time?": combining treatments.
+_COMBINING = re.compile(
+    r"\b(?:at the same time|same time|at once|on top of|on top|together with|simultaneously|as well as)\b"
+)
+
+
 def _medicine_decision(tokens: list[str]) -> bool:
     """A medicine named together with a decision about taking, stopping or combining it."""
     medicines = load_scope_terms()["medicines"]
     named = any(tuple(tokens[i : i + len(m)]) == m for m in medicines for i in range(len(tokens)))
-    return named and bool(_DECISION_WORDS & set(tokens))
+    return named and (bool(_DECISION_WORDS & set(tokens)) or bool(_COMBINING.search(" ".join(tokens))))

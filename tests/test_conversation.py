@@ -188,6 +188,12 @@ def test_self_contained_question_naming_its_subject_is_not_a_follow_up() -> None
     assert is_followup("does that help?", set(vocabulary()))
 
 
+def test_an_acknowledged_elliptical_question_is_a_follow_up() -> None:
+    # "Right, any I should steer clear of?" means any of the exercises just talked about.
+    assert is_followup("right, any i should steer clear of?", set(vocabulary()))
+    assert is_followup("ok, anything else?", set(vocabulary()))
+
+
 def test_question_without_history_is_not_rewritten() -> None:
     assert rewritten("how long does it last?", []) == "how long does it last?"
 

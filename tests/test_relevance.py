@@ -92,6 +92,7 @@ def test_another_body_part_or_an_everyday_word_about_my_pain_is_not_declined(
         ("what are your opening hours on saturday", "admin"),
         ("can you book me an appointment with dr klein", "admin"),
         ("how much does the surgery cost", "admin"),
+        ("Hi, reception here - a patient's asking whether we take Bupa for the pain clinic. do we?", "admin"),
     ],
 )
 def test_other_conditions_and_clinic_business_are_declined(
