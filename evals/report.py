@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from evals.run import EvalRun
 
-MODE_LABELS = {"bm25": "BM25 only", "dense": "Dense only (MiniLM)", "hybrid": "Hybrid (RRF)"}
+MODE_LABELS = {"bm25": "BM25 only", "dense": "Dense only (MiniLM)", "hybrid": "Hybrid (RRF + question types)"}
 RETRIEVAL_COLUMNS = ("hit_at_1", "hit_at_3", "hit_at_5", "mrr", "ndcg_at_5")
 RETRIEVAL_HEADERS = ("hit@1", "hit@3", "hit@5", "MRR", "nDCG@5")
 
