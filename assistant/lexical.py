@@ -282,8 +282,12 @@ class BM25Index:
 
     def top(self, query: dict[str, float], k: int) -> list[tuple[int, float]]:
         """The ``k`` best ``(position, score)`` pairs, best first."""
-        ranked = sorted(self.scores(query).items(), key=lambda kv: (-kv[1], kv[0]))
-        return ranked[:k]
+        return self.rank(self.scores(query), k)
+
+    @staticmethod
+    def rank(scores: dict[int, float], k: int) -> list[tuple[int, float]]:
+        """The ``k`` best of already computed scores, best first (ties by position)."""
+        return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
 
 
 def overlap(a: Iterable[str], b: Iterable[str]) -> float:

@@ -77,16 +77,17 @@ class HybridSearch:
             for name, qtype in load_question_types().types.items()
         }
 
-    def bm25(self, query: str, k: int = CANDIDATES) -> list[tuple[int, float]]:
-        """BM25 ranking as ``(chunk position, score)``."""
-        return self._bm25.top(weighted_query(query), k)
-
-    def typed(self, query: str, k: int = CANDIDATES) -> list[tuple[int, float]]:
+    def typed(self, query: str, scores: dict[int, float], k: int = CANDIDATES) -> list[tuple[int, float]]:
         """Passages whose form answers the question's type ("how common" -> "14 % of"), by BM25.
 
         When the question says more than its type ("is it common to feel numb after the
         injection?"), a passage of that form counts only if BM25 also finds it about the rest
         (at least ``TYPE_REST_SHARE`` of the best passage's score for those words).
+
+        Args:
+            query: The (rewritten) question.
+            scores: The question's BM25 score per chunk position, which orders the passages.
+            k: Most passages to return.
         """
         asked = question_types_in(query)
         if not asked:
@@ -99,9 +100,6 @@ class HybridSearch:
                 floor = TYPE_REST_SHARE * max(about.values(), default=0.0)
                 candidates = [i for i in candidates if about.get(i, 0.0) >= floor and about.get(i, 0.0) > 0]
             matching.update(candidates)
-        if not matching:
-            return []
-        scores = self._bm25.scores(weighted_query(query))
         ranked = sorted(matching, key=lambda i: (-scores.get(i, 0.0), i))
         return [(i, scores.get(i, 0.0)) for i in ranked[:k]]
 
@@ -130,9 +128,10 @@ class HybridSearch:
             raise ConfigError(f"k must be greater than 0. Currently, k is {k}.")
         rankings: dict[str, list[tuple[int, float]]] = {}
         if mode in ("hybrid", "bm25"):
-            rankings["bm25"] = self.bm25(query)
+            scores = self._bm25.scores(weighted_query(query))
+            rankings["bm25"] = BM25Index.rank(scores, CANDIDATES)
         if mode == "hybrid":
-            typed = self.typed(query)
+            typed = self.typed(query, scores)
             if typed:
                 rankings["type"] = typed
         if mode in ("hybrid", "dense"):

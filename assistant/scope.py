@@ -155,9 +155,7 @@ def _other_language(tokens: list[str]) -> bool:
 
 
 # "Capsaicin cream and a lidocaine patch on top, at the same time?": combining treatments.
-_COMBINING = re.compile(
-    r"\b(?:at the same time|same time|at once|on top of|on top|together with|simultaneously|as well as)\b"
-)
+_COMBINING = re.compile(r"\b(?:same time|at once|on top|together with|simultaneously|as well as)\b")
 
 
 def _medicine_decision(tokens: list[str]) -> bool:
