@@ -48,13 +48,14 @@ _CACHE_SIZE = 4096
 _REGEX_CUES = frozenset(
     {
         "negation", "third_party", "relay", "informational", "personal_report",
-        "personal_back_reference", "acute_onset",
+        "personal_back_reference", "acute_onset", "close_person",
     }
 )  # fmt: skip
 # Another person's pronouns read as the patient's, for a carer's report of a new sign.
 _AS_PATIENT = {
     "he": "i", "she": "i", "hes": "im", "shes": "im", "his": "my", "her": "my", "him": "me",
-    "himself": "myself", "herself": "myself", "hed": "id", "shed": "id",
+    "himself": "myself", "herself": "myself", "themselves": "myself", "themself": "myself",
+    "hed": "id", "shed": "id",
 }  # fmt: skip
 _SCOPES = frozenset({"near", "phrase", "after", "clause", "message", "before"})
 _PHRASE_END = re.compile(r" (?:,|and|so|then|now|because|cause|plus|also) ")
@@ -78,6 +79,7 @@ class _Rule:
     groups: tuple[tuple[re.Pattern[str], ...], ...]  # every group must be found; one pattern each
     anys: tuple[re.Pattern[str], ...]  # per group, all its patterns in one regex (a fast first look)
     unless: tuple[str, ...]
+    for_anyone: bool  # also fires for a particular person close to the writer ("my son is ...")
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +208,8 @@ class Guard:
         groups = raw.get("all_of") or [raw.get("patterns") or []]
         if not all(groups) or not raw.get("source"):
             raise ConfigError(f"Red-flag rule {rule_id!r} needs patterns (or all_of) and a source.")
+        if not isinstance(raw.get("for_anyone", False), bool):
+            raise ConfigError(f"Red-flag rule {rule_id!r}: for_anyone must be true or false.")
         unknown = set(raw.get("unless", [])) - set(self._contexts)
         if unknown:
             raise ConfigError(f"Red-flag rule {rule_id!r} names unknown contexts {sorted(unknown)}.")
@@ -216,6 +220,7 @@ class Guard:
             groups=tuple(tuple(self._compile([p], str(rule_id)) for p in g) for g in groups),
             anys=tuple(self._compile(g, str(rule_id)) for g in groups),
             unless=tuple(raw.get("unless", [])),
+            for_anyone=bool(raw.get("for_anyone", False)),
         )
 
     def normalize(self, message: str) -> str:
@@ -268,6 +273,11 @@ class Guard:
             carer = self._as_patient(text)
             if carer is not None:  # "my mum suddenly can't feel her legs": read as the patient's own
                 fired |= frozenset(r.rule_id for r in self.rules if self._rule_fires(r, carer, True))
+            if self._re["close_person"].search(text):  # "my 16 year old has been cutting herself"
+                person = _swap_person(text)
+                fired |= frozenset(
+                    r.rule_id for r in self.rules if r.for_anyone and self._rule_fires(r, person, True)
+                )
             if len(self._fired_cache) >= _CACHE_SIZE:
                 self._fired_cache.clear()
             self._fired_cache[message] = fired
@@ -310,7 +320,7 @@ class Guard:
         """
         if not (self._re["third_party"].search(text) and self._re["acute_onset"].search(text)):
             return None
-        swapped = " ".join(_AS_PATIENT.get(w, w) for w in text.split())
+        swapped = _swap_person(text)
         return swapped if swapped != text else None
 
     def _acute_for_other(self, pre: str, post: str) -> bool:
@@ -421,6 +431,11 @@ class Guard:
         ):
             return False
         return _cue_before(context, pre) if context.scope == "before" else bool(context.cue.search(scope))
+
+
+def _swap_person(text: str) -> str:
+    """The text with a third person's pronouns read as the patient's ("she" -> "i")."""
+    return " ".join(_AS_PATIENT.get(w, w) for w in text.split())
 
 
 def _context(spec: dict[str, Any], scope: str, compile_: Any) -> _Context:

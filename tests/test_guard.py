@@ -20,6 +20,8 @@ def guard() -> Guard:
 
 # Suspected cauda equina syndrome: bladder, bowel, saddle sensation, sex, both legs (lay words, slang, typos).
 CAUDA_EQUINA = [
+    "asking for my mum - her back's been terrible and now she says her bottom and inner thighs feel 'like at the dentist'",
+    "i cant tell if i need a wee or not",
     "my butt has hurt for weeks, and since this morning I can't pee properly — what stretches help?",
     "I wet myself this morning",
     "been peeing myself since yesterday",
@@ -231,6 +233,11 @@ SELF_HARM = [
     "i hate my life and want to disappear",
     "whats the point in living",
     "what is the point of going on like this",
+    # Someone close to the writer: they need crisis help, whoever is asking.
+    "my 16 yr old has been cutting herself because she says the back pain is unbearable",
+    "my daughter says she wants to die",
+    "my husband keeps talking about killing himself",
+    "my son is suicidal",
 ]
 
 
@@ -316,7 +323,6 @@ TRAUMA = [
     "i was in a car crash yesterday and my back hurts",
     "got rear ended this morning and now my lower back is sore",
     "i fell down the stairs last night",
-    "i fell from a ladder at work today",
     "fell off my horse yesterday",
     "i have osteoporosis and slipped in the shower",
     "i'm 82 and fell in the garden yesterday",
@@ -343,6 +349,10 @@ SEVERE_TRAUMA = [
     "i fell down the stairs and now i cant stand up",
     "fell off a ladder, was knocked out for a minute and my back is agony",
     "i was in a car crash and i can't move my legs",
+    # A dangerous mechanism that has just happened, or a crash with neck pain (NICE NG41).
+    "i fell from a ladder at work today",
+    "just been in a car crash on the motorway, lower back is killing me and my neck hurts too",
+    "came off my bike an hour ago and my lower back is agony",
 ]
 
 
@@ -436,11 +446,13 @@ SPREADING_NUMBNESS = [
     "numbness has spread from my bum down the back of my thigh",
     "my foot has gone numb",
     "numbness getting worse every day",
+    "numbness started on my buttock and now it's crept down the leg to my foot, worse every week",
 ]
 
 
 # Negated mentions (clause-scoped negation, lists, "denies").
 NEGATED = [
+    "my son isn't suicidal, he's just fed up with the pain",
     "no bladder problems",
     "I don't have any numbness",
     "no fever, no weakness",
@@ -529,11 +541,13 @@ SOMEONE_ELSE = [
     "what does it mean if someone can't feel their legs?",
     "My friend ended up in A&E with cauda equina last year. What symptoms should make someone worry?",
     "my husband can't pee properly, but i'm asking about my own buttock pain",
+    "do people with chronic back pain get suicidal?",
 ]
 
 
 # Questions about warning signs, hypotheticals and ordinary questions.
 INFORMATIONAL = [
+    "can the cluneal nerves make my leg muscles weak",
     "can I still run?",
     "is it sciatica?",
     "which symptoms mean I should get help right away?",
