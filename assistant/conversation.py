@@ -28,7 +28,8 @@ _ANAPHORA = frozenset(
 # may be a new subject.
 _FOLLOWUP_OPENERS = re.compile(
     r"^(?:so|then|what else|why|how come|is that|are they|does that|do they|can they|will it|"
-    r"would it|should i|any|anything|which ones|what ones)\b",
+    r"would it|should i|any|anything|which ones|what ones|how big|how much|how many|how bad|"
+    r"how far|how serious)\b",
     re.IGNORECASE,
 )
 # Acknowledgements before a follow-up ("right, any I should steer clear of?").
@@ -57,7 +58,8 @@ _GENERIC = frozenset(
     many often time times long way ways kind normal avoid should could would do does did make
     makes thing things stuff else start stop try tried people doctor doctors whats hows whos
     wheres whys actually really ever even just maybe probably anyway lol pls please though tho
-    sorry exactly basically literally honestly thank thankyou cheers great cool right""".split()
+    sorry exactly basically literally honestly thank thankyou cheers great cool right talking
+    talk""".split()
 )
 
 

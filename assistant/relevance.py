@@ -9,6 +9,7 @@ lists are data (``data/scope_terms.yaml``); the thresholds are calibrated on ``e
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -66,6 +67,29 @@ def _spreads_to(tokens: list[str], parts: frozenset[str]) -> bool:
     return False
 
 
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _asking_sentences(query: str) -> list[str]:
+    """The sentences of a message that ask something: those ending in "?", else the last one."""
+    sentences = [s for s in (part.strip() for part in _SENTENCE.split(query)) if s]
+    asking = [s for s in sentences if s.endswith("?")]
+    return asking or sentences[-1:]
+
+
+def _literal_words(query: str) -> list[str]:
+    """The question's words, with those of the lay table's idioms blanked out.
+
+    An idiom's words mean nothing literally: "on my feet all day" is about standing, and "a
+    bag on my shoulder" about what presses on the hip, not about a foot or a shoulder.
+    """
+    tokens = words(query)
+    for match in lay_phrases_in(query):
+        if match.term.idiom:
+            tokens[match.start : match.end] = ["_"] * (match.end - match.start)
+    return tokens
+
+
 class RelevanceGate:
     """Decides whether the corpus can answer a question."""
 
@@ -111,6 +135,18 @@ class RelevanceGate:
         specific = self.terms["topic"] - self.terms["broad_topic"]
         return _mentions(tokens, specific) or _mentions(tokens, self.terms["red_flag_conditions"])
 
+    def _asks_admin(self, query: str) -> bool:
+        """Whether a message naming the clinic's business asks about it.
+
+        It does unless the business is only context and the message asks a question of its own:
+        "My pain doctor is booking me a nerve injection. How long does the relief last?" is
+        about the injection; "a patient asks whether we take Bupa. do we?" is about insurance.
+        """
+        asking = _asking_sentences(query)
+        if any(_mentions(words(s), self.terms["admin"]) for s in asking):
+            return True
+        return not any(content_words(s) for s in asking)
+
     def reason_to_decline(self, query: str, dense: float) -> str | None:
         """Why the corpus cannot answer the question, or None when it may.
 
@@ -123,13 +159,14 @@ class RelevanceGate:
         """
         tokens = words(query)
         on_topic = _mentions(tokens, self.terms["topic"])
-        if _mentions(tokens, self.terms["admin"]):
+        if _mentions(tokens, self.terms["admin"]) and self._asks_admin(query):
             return "admin"
         own = _mentions(tokens, self.terms["own_condition"])
-        elsewhere = _mentions(tokens, self.terms["other_body_parts"]) and not (
+        literal = _literal_words(query)  # "on my feet all day" names no foot
+        elsewhere = _mentions(literal, self.terms["other_body_parts"]) and not (
             own and _spreads_to(tokens, self.other_parts)
         )
-        other = _mentions(tokens, self.terms["other_conditions"])
+        other = _mentions(literal, self.terms["other_conditions"])
         if not on_topic and (elsewhere or other):
             return "other_condition"
         if other and not self._names_condition_itself(tokens):

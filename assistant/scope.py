@@ -30,7 +30,7 @@ _GREETING_WORDS = frozenset(
     """hi hii hello hey heya hiya howdy yo greetings morning afternoon evening""".split()
 )
 _THANKS_WORDS = frozenset(["thanks", "thank", "thx", "ty", "ta", "cheers", "appreciated", "appreciate"])
-_BYE_WORDS = frozenset(["bye", "goodbye", "byee", "cya"])
+_BYE_WORDS = frozenset(["bye", "goodbye", "byee", "cya", "tara", "laters", "cheerio", "ciao", "toodles"])
 # Words that may pad small talk without asking anything ("ok cool thanks bye", "hey how r u").
 _PADDING = frozenset(
     """ok okay cool great perfect awesome brilliant lovely nice good so very much a lot you u that
@@ -38,7 +38,8 @@ _PADDING = frozenset(
     all everyone how are r is going doing today see ya later night take care have day and oh ah
     well thats much i im alright fine was were been super useful kind clear informative wonderful
     amazing exactly needed makes sense understand understood gotcha noted mate buddy pal has youve
-    youre lots now star legend x xx xxx""".split()
+    youre lots now star legend x xx xxx hope hoping actually truly honestly totally loads heaps
+    tons million bunch glad happy bless ace top one nice sweet hun doc lads folks guys""".split()
 )
 _SMALL_TALK_WORDS = _PADDING | _GREETING_WORDS | _THANKS_WORDS | _BYE_WORDS
 
@@ -131,6 +132,7 @@ def classify(message: str) -> ScopeDecision:
 
 def _small_talk(tokens: list[str]) -> Intent | None:
     """Greetings, thanks and goodbyes: short messages made only of such words and padding."""
+    tokens = " ".join(tokens).replace("ta ra", "tara").split()  # "ta-ra" is a goodbye
     if not tokens or len(tokens) > 16 or any(t not in _SMALL_TALK_WORDS for t in tokens):
         return None
     present = set(tokens)

@@ -192,6 +192,7 @@ def test_an_acknowledged_elliptical_question_is_a_follow_up() -> None:
     # "Right, any I should steer clear of?" means any of the exercises just talked about.
     assert is_followup("right, any i should steer clear of?", set(vocabulary()))
     assert is_followup("ok, anything else?", set(vocabulary()))
+    assert is_followup("how big an area are we talking", set(vocabulary()))
 
 
 def test_question_without_history_is_not_rewritten() -> None:

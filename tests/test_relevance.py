@@ -71,6 +71,10 @@ CLOSE = 0.5  # well above both similarity floors: only the word rules can declin
         "is cold better than heat for this",
         "i sit at a desk 9 hours a day and its worse by the evening",
         "what happens during the appointment for the block",
+        # An idiom names no body part; the clinic's business as context is not the question.
+        "why does it get so much worse when im on my feet at work all day",
+        "i carry a heavy bag on the same shoulder every day for work, does that matter?",
+        "My pain doctor is booking me an ultrasound guided nerve injection. How long does the relief last?",
     ],
 )
 def test_another_body_part_or_an_everyday_word_about_my_pain_is_not_declined(
@@ -92,6 +96,8 @@ def test_another_body_part_or_an_everyday_word_about_my_pain_is_not_declined(
         ("what are your opening hours on saturday", "admin"),
         ("can you book me an appointment with dr klein", "admin"),
         ("how much does the surgery cost", "admin"),
+        ("what time does the pain clinic open on a saturday", "admin"),
+        ("I need the block again. Can you book me in?", "admin"),
         ("Hi, reception here - a patient's asking whether we take Bupa for the pain clinic. do we?", "admin"),
     ],
 )

@@ -24,6 +24,9 @@ from assistant.scope import classify
         ("cheers mate", "thanks"),
         ("cheers mate, ta", "thanks"),
         ("you're a star, night night x", "goodbye"),
+        ("good morning! hope you're well", "greeting"),
+        ("thanks so much, that actually really helped", "thanks"),
+        ("night night, ta-ra", "goodbye"),
         ("Thank you so much, you have been very helpful. Have a nice day, goodbye!", "thanks"),
     ],
 )
