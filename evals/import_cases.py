@@ -82,8 +82,22 @@ def fit_phrase(phrase: str, raw: str) -> str:
     if phrase not in raw:
         cells = [c.strip(" ;") for c in re.split(r" — |; |\w[\w ]*: ", phrase)]
         found = [c for c in cells if len(c.split()) >= 4 and c in raw]
-        phrase = max(found, key=len) if found else phrase
+        phrase = max(found, key=len) if found else _longest_line(phrase, raw)
     return " ".join(phrase.split()[:MAX_PHRASE_WORDS])
+
+
+def _longest_line(phrase: str, raw: str) -> str:
+    """The longest one-line piece of a phrase that runs over line breaks in the raw document.
+
+    "Inferior cluneal nerve pain Focal pain in the lower buttock" is a heading and the start of
+    the line under it; the line's part is kept. A phrase not found at all is returned as it is.
+    """
+    pattern = r"[\s•·*-]+".join(re.escape(w) for w in phrase.split())  # list bullets too
+    match = re.search(pattern, raw, re.IGNORECASE) if pattern else None
+    if match is None:
+        return phrase
+    pieces = [p.strip(" \t•·*-") for p in match.group(0).splitlines() if p.strip(" \t•·*-")]
+    return max(pieces, key=lambda p: len(p.split()))
 
 
 def _next_number(rows: list[dict[str, Any]], prefix: str) -> int:

@@ -38,6 +38,12 @@ def test_a_table_row_phrase_keeps_its_longest_verbatim_cell() -> None:
     assert fit_phrase(phrase, raw) == "Normal lumbar MRI & neuro exam"
 
 
+def test_a_phrase_over_a_line_break_keeps_its_longest_line() -> None:
+    raw = "Inferior cluneal nerve pain\n  • Focal pain in the lower buttock, aggravated by sitting\n"
+    phrase = "Inferior cluneal nerve pain Focal pain in the lower buttock"
+    assert fit_phrase(phrase, raw) == "Focal pain in the lower buttock"
+
+
 def test_a_long_phrase_keeps_its_first_fifteen_words() -> None:
     text = " ".join(f"w{i}" for i in range(20))
     assert fit_phrase(text, text) == " ".join(f"w{i}" for i in range(15))
