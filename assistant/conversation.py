@@ -17,6 +17,9 @@ from assistant.lexical import STOPWORDS, stem, words
 
 MAX_QUESTION_CHARS = 2000
 MAX_HISTORY_TURNS = 50
+MIN_SUBJECT_WORDS = 2  # a follow-up takes earlier turns until it has this many subject words
+# Words of nearly every turn about this condition: they do not say what a turn is about.
+_UBIQUITOUS = frozenset(stem(w) for w in "pain back nerve cluneal buttock hurt ache".split())
 
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
 # Words that point back at something said before.
@@ -204,6 +207,8 @@ def rewrite(question: str, turns: Sequence[Turn], topical: set[str]) -> str:
         resolved = rewrite(message, earlier, topical) if earlier else message
     own = set(words(question))
     replaced = _siblings(own)
+    added: list[str] = []
+    subjects = 0
     for previous in [resolved, *reversed(messages)]:
         # Any form of a corpus word carries the subject: "she sits in her armchair" -> sitting.
         subject = [
@@ -213,8 +218,14 @@ def rewrite(question: str, turns: Sequence[Turn], topical: set[str]) -> str:
             # "What about the middle ones?" asks the earlier question again, so it keeps the
             # earlier question's own words too ("what does the pain feel like").
             keep = words(previous) if _ASKS_AGAIN.match(question.strip()) else content_words(previous)
-            seen = [
-                w for w in dict.fromkeys(keep) if w not in STOPWORDS and w not in replaced and w not in own
+            added += [
+                w
+                for w in dict.fromkeys(keep)
+                if w not in STOPWORDS and w not in replaced and w not in own and w not in added
             ]
-            return f"{question} ({' '.join(seen[:12])})"
-    return question
+            subjects += len({stem(w) for w in subject} - _UBIQUITOUS)
+            # One subject word may be only the end of a story ("now the pain's creeping back"
+            # after "my nerve block was amazing"): the turn before it names what it is about.
+            if subjects >= MIN_SUBJECT_WORDS:
+                break
+    return f"{question} ({' '.join(added[:12])})" if added else question

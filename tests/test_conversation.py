@@ -168,6 +168,12 @@ def test_subject_comes_from_the_latest_topical_user_turn() -> None:
     assert "block" not in query
 
 
+def test_a_turn_that_only_ends_a_story_also_brings_the_turn_before_it() -> None:
+    history = ["my nerve block was amazing for about 2 months", "now the pain's creeping back"]
+    query = rewritten("do people normally get them redone?", history)
+    assert "block" in query and "creeping" in query
+
+
 def test_assistant_turns_do_not_supply_the_subject() -> None:
     history = [
         {"role": "user", "content": "What is a cluneal nerve block?"},
