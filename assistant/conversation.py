@@ -62,7 +62,8 @@ _GENERIC = frozenset(
     makes thing things stuff else start stop try tried people doctor doctors whats hows whos
     wheres whys actually really ever even just maybe probably anyway lol pls please though tho
     sorry exactly basically literally honestly thank thankyou cheers great cool right talking
-    talk""".split()
+    talk incredibly extremely terribly awfully super totally absolutely seriously massively
+    hugely""".split()
 )
 
 

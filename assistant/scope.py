@@ -30,7 +30,9 @@ _GREETING_WORDS = frozenset(
     """hi hii hello hey heya hiya howdy yo greetings morning afternoon evening""".split()
 )
 _THANKS_WORDS = frozenset(["thanks", "thank", "thx", "ty", "ta", "cheers", "appreciated", "appreciate"])
-_BYE_WORDS = frozenset(["bye", "goodbye", "byee", "cya", "tara", "laters", "cheerio", "ciao", "toodles"])
+_BYE_WORDS = frozenset(
+    ["bye", "goodbye", "byee", "cya", "tara", "laters", "cheerio", "ciao", "toodles", "goodnight", "nite"]
+)
 # Words that may pad small talk without asking anything ("ok cool thanks bye", "hey how r u").
 _PADDING = frozenset(
     """ok okay cool great perfect awesome brilliant lovely nice good so very much a lot you u that
@@ -39,7 +41,8 @@ _PADDING = frozenset(
     well thats much i im alright fine was were been super useful kind clear informative wonderful
     amazing exactly needed makes sense understand understood gotcha noted mate buddy pal has youve
     youre lots now star legend x xx xxx hope hoping actually truly honestly totally loads heaps
-    tons million bunch glad happy bless ace top one nice sweet hun doc lads folks guys""".split()
+    tons million bunch glad happy bless ace top one nice sweet hun doc lads folks guys me
+    everything needed""".split()
 )
 _SMALL_TALK_WORDS = _PADDING | _GREETING_WORDS | _THANKS_WORDS | _BYE_WORDS
 
@@ -79,6 +82,10 @@ _PERSONAL = re.compile(
     r"|\bshould (?:i|we|she|he) (?:just )?(?:go ahead|go for it|proceed|cancel|postpone|delay|put off|agree|"
     r"accept|refuse|say yes|say no|book|wait|ask (?:for|about)|request|push for|"
     r"(?:have|get) (?:it|one|another|more|a (?:second|third|fourth|fifth|2nd|3rd|4th|5th|another)))\b"
+    # "Can I just leave the patch on day and night?": longer than the pack or prescriber says.
+    r"|\bcan (?:i|she|he|we) (?:just )?(?:leave|keep|wear|use) (?:it|them|the patch(?:es)?|the cream|this) "
+    r"(?:on )?(?:longer|for longer|all day|day and night|overnight|all night|24|every day|permanently)\b"
+    r"|\blonger than (?:it says|the (?:box|pack|packet|leaflet|label) says|prescribed|recommended)\b"
     # "Can I put two lidocaine patches on at once?": more of a treatment than prescribed.
     r"|\bcan (?:i|she|he|we) (?:put|use|take|wear|apply|have|stick) (?:on )?(?:two|2|three|3|more|another|extra|"
     r"an extra|double|a second)\b|\b(?:two|2|three|3|more|extra)\b.{0,30}\bat (?:once|the same time)\b"

@@ -162,6 +162,7 @@ CAUDA_EQUINA = [
 
 # Leg or foot weakness, foot drop, legs giving way.
 MOTOR_WEAKNESS = [
+    "now my foot feels a bit floppy",
     "my left leg keeps giving way",
     "my foot is dragging since yesterday",
     "i cant lift my foot",
@@ -447,6 +448,7 @@ SPREADING_NUMBNESS = [
     "my foot has gone numb",
     "numbness getting worse every day",
     "numbness started on my buttock and now it's crept down the leg to my foot, worse every week",
+    "The numb patch on my buttock has been spreading down my leg over the last few days",
 ]
 
 
@@ -637,6 +639,7 @@ EXPECTED_AFTER_EFFECTS = [
 
 # Ordinary cluneal-pain descriptions and idioms.
 ORDINARY = [
+    "I broke my back in a car crash in 1998, fully healed ages ago, but now I get this burning over my hip bone",
     "sharp pain at the top of my buttock when I stand",
     "burning over my hip bone",
     "tingling in my upper buttock skin",

@@ -75,6 +75,7 @@ CLOSE = 0.5  # well above both similarity floors: only the word rules can declin
         "why does it get so much worse when im on my feet at work all day",
         "i carry a heavy bag on the same shoulder every day for work, does that matter?",
         "My pain doctor is booking me an ultrasound guided nerve injection. How long does the relief last?",
+        "How common is this, really? My GP made out it's incredibly rare.",
     ],
 )
 def test_another_body_part_or_an_everyday_word_about_my_pain_is_not_declined(

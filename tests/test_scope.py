@@ -27,6 +27,8 @@ from assistant.scope import classify
         ("good morning! hope you're well", "greeting"),
         ("thanks so much, that actually really helped", "thanks"),
         ("night night, ta-ra", "goodbye"),
+        ("cheers, that's really helped me understand it", "thanks"),
+        ("That's everything I needed, have a lovely evening. Goodnight!", "goodbye"),
         ("Thank you so much, you have been very helpful. Have a nice day, goodbye!", "thanks"),
     ],
 )
@@ -80,6 +82,7 @@ def test_requests_outside_the_assistants_job_are_tasks(message: str) -> None:
         "my consultant offered RF ablation. should I go for it or wait and see?",
         "ive had 3 blocks this year already, should i get a 4th one?",
         "can i put capsaicin cream on and a lidocaine patch on top at the same time, same spot?",
+        "The patch box says 12 hours on but can I just leave it on day and night?",
     ],
 )
 def test_personal_medical_decisions_are_deferred(message: str) -> None:
@@ -98,6 +101,8 @@ def test_personal_medical_decisions_are_deferred(message: str) -> None:
         "how many people have to have surgery in the end",
         "what exercises should i avoid",
         "should i try heat or ice",
+        "can i use heat every day?",
+        "Will taking anti-inflammatories every day sort it out by itself?",
         "what should i do when it flares up",
         "is the ablation better than surgery",
         "do you think the pain will go away",
