@@ -36,7 +36,7 @@ CATEGORY_ALIASES = {
     "weight_loss": ("weight",),
     "immunosuppression": ("immun", "iv_drug", "drug_use", "steroid"),
     "night_pain": ("night",),
-    "spreading_numbness": ("spreading",),
+    "spreading_numbness": ("spreading", "progressive"),
 }
 ROUTINE_ALIASES = {
     "third_person": ("someone_else", "third_person", "other_person", "relative"),

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ("iv_drug_use", "urgent", "immunosuppression"),
         ("major-trauma", "urgent", "trauma"),
         ("major-trauma", "emergency", "severe_trauma"),
+        ("progressive-neuro", "urgent", "spreading_numbness"),
         ("someone_else_cancer", "routine", "third_person"),
         ("expected_post_block_numbness", "routine", "expected_after_effect"),
         ("general_red_flags", "routine", "informational"),
