@@ -48,7 +48,7 @@ _CACHE_SIZE = 4096
 _REGEX_CUES = frozenset(
     {
         "negation", "third_party", "relay", "informational", "personal_report",
-        "personal_back_reference", "acute_onset", "close_person",
+        "personal_back_reference", "acute_onset", "close_person", "asked_about", "denied_all",
     }
 )  # fmt: skip
 # Another person's pronouns read as the patient's, for a carer's report of a new sign.
@@ -80,6 +80,7 @@ class _Rule:
     anys: tuple[re.Pattern[str], ...]  # per group, all its patterns in one regex (a fast first look)
     unless: tuple[str, ...]
     for_anyone: bool  # also fires for a particular person close to the writer ("my son is ...")
+    any_framing: bool  # a question's framing or "someone" does not switch it off (lethal doses)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,8 +209,9 @@ class Guard:
         groups = raw.get("all_of") or [raw.get("patterns") or []]
         if not all(groups) or not raw.get("source"):
             raise ConfigError(f"Red-flag rule {rule_id!r} needs patterns (or all_of) and a source.")
-        if not isinstance(raw.get("for_anyone", False), bool):
-            raise ConfigError(f"Red-flag rule {rule_id!r}: for_anyone must be true or false.")
+        for flag in ("for_anyone", "any_framing"):
+            if not isinstance(raw.get(flag, False), bool):
+                raise ConfigError(f"Red-flag rule {rule_id!r}: {flag} must be true or false.")
         unknown = set(raw.get("unless", [])) - set(self._contexts)
         if unknown:
             raise ConfigError(f"Red-flag rule {rule_id!r} names unknown contexts {sorted(unknown)}.")
@@ -221,6 +223,7 @@ class Guard:
             anys=tuple(self._compile(g, str(rule_id)) for g in groups),
             unless=tuple(raw.get("unless", [])),
             for_anyone=bool(raw.get("for_anyone", False)),
+            any_framing=bool(raw.get("any_framing", False)),
         )
 
     def normalize(self, message: str) -> str:
@@ -300,15 +303,24 @@ class Guard:
         end = text.find("|", match.end())
         end = len(text) if end < 0 else end
         pre, span, post = text[start : match.start()], match.group(0), text[match.end() : end]
-        if (
-            not relayed and self._attributed(pre, span, post) and not self._acute_for_other(pre, post)
-        ) or self._negated(pre, span, post):
+        if self._negated(pre, span, post):
+            return False
+        if rule.any_framing:
+            return True
+        if not relayed and self._attributed(pre, span, post) and not self._acute_for_other(pre, post):
+            return False
+        if self._denied_when_asked(text, match):
             return False
         if _cue_before(self._hypothetical, pre) or self._informational_only(
             pre + span + post, pre, span, post
         ):
             return False
         return not any(self._context_applies(self._contexts[n], text, pre, span, post) for n in rule.unless)
+
+    def _denied_when_asked(self, text: str, match: re.Match[str]) -> bool:
+        """A sign a clinician asked about and the patient said no to, later in the message."""
+        asked = _last(self._re["asked_about"], text[: match.start()])
+        return asked is not None and self._re["denied_all"].search(text, match.end()) is not None
 
     def _as_patient(self, text: str) -> str | None:
         """A carer's message about someone's new sign, in the first person; None otherwise.

@@ -56,22 +56,22 @@ def test_import_renumbers_marks_and_skips_what_it_already_has(tmp_path: Path) ->
     for stem in ("answerable", "followups", "scope", "triage"):
         shutil.copy(ROOT / "evals" / "cases" / f"{stem}.jsonl", cases)
     before = (cases / "triage.jsonl").read_text().count("\n")
-    folder = tmp_path / "set9"
+    folder = tmp_path / "set99"
     folder.mkdir()
     row = {
-        "id": "s9-tri-001",
+        "id": "s99-tri-001",
         "message": "my legs went to jelly",
         "history": [],
         "expect": "emergency",
         "category": "leg_weakness",
     }
     (folder / "triage.jsonl").write_text(json.dumps(row) + "\n")
-    assert import_folder(folder, "9", cases) == {"triage": 1}
-    assert import_folder(folder, "9", cases) == {"triage": 0}
+    assert import_folder(folder, "99", cases) == {"triage": 1}
+    assert import_folder(folder, "99", cases) == {"triage": 0}
     lines = (cases / "triage.jsonl").read_text().splitlines()
     assert len(lines) == before + 1
     added = json.loads(lines[-1])
-    assert added["source_id"] == "s9-tri-001" and added["author"] == "independent" and added["batch"] == "9"
+    assert added["source_id"] == "s99-tri-001" and added["author"] == "independent" and added["batch"] == "99"
     assert added["category"] == "motor_weakness" and added["id"].startswith("tri-")
 
 
