@@ -33,6 +33,16 @@ STOPWORDS = frozenset(
 # they count little, or "good-to-excellent outcomes" answers a question about walking.
 JUDGEMENT_WORDS = frozenset({"good", "bad", "great", "fine", "best", "ok", "okay"})
 JUDGEMENT_WEIGHT = 0.3
+# A length of time in the patient's story ("I sit nine hours a day", "for 2 months") says how
+# long, not what about: BM25 otherwise ranks first the passage about a block's relief "in hours".
+TIME_UNITS = frozenset(
+    "minute minutes min mins hour hours hr hrs day days week weeks wk wks month months year years yr yrs".split()
+)
+QUANTITIES = frozenset(
+    """a an one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty
+    forty fifty few couple several many some every each per""".split()
+)
+STORY_WEIGHT = 0.3
 _TOKEN_RE = re.compile(r"[a-z0-9]+")
 _SUFFIXES = (
     ("ational", "ate"),
@@ -221,6 +231,15 @@ def dense_query(text: str) -> str:
     return f"{text} ({', '.join(extra)})" if extra else text
 
 
+def _story_times(written: Sequence[str]) -> set[int]:
+    """Positions of the words of a length of time: "nine hours", "2 months", "a day"."""
+    found: set[int] = set()
+    for i in range(1, len(written)):
+        if written[i] in TIME_UNITS and (written[i - 1] in QUANTITIES or written[i - 1].isdigit()):
+            found.update((i - 1, i))
+    return found
+
+
 def weighted_query(text: str) -> dict[str, float]:
     """The BM25 query: the patient's own terms at weight 1, lay-term expansions lower.
 
@@ -230,9 +249,12 @@ def weighted_query(text: str) -> dict[str, float]:
     matches = lay_phrases_in(text)
     idiomatic = {i for m in matches if m.term.idiom for i in range(m.start, m.end)}
     weights: dict[str, float] = {}
-    for i, word in enumerate(words(text)):
+    written = words(text)
+    story = _story_times(written)
+    for i, word in enumerate(written):
         if word not in STOPWORDS and i not in idiomatic:
-            weights[stem(word)] = JUDGEMENT_WEIGHT if word in JUDGEMENT_WORDS else 1.0
+            low = word in JUDGEMENT_WORDS or i in story  # these weigh less (see above)
+            weights[stem(word)] = max(weights.get(stem(word), 0.0), STORY_WEIGHT if low else 1.0)
     for match in matches:
         for phrase in match.term.targets:
             for term in tokenize(phrase):

@@ -9,6 +9,7 @@ lists are data (``data/scope_terms.yaml``); the thresholds are calibrated on ``e
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -50,7 +51,22 @@ def _mentions(tokens: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
 
 # Words after which another body part is where the patient's pain reaches ("does it go down
 # to my toes?"), not where a different problem sits ("my knee hurts, what could it be?").
-_TOWARDS = frozenset({"to", "into", "towards", "toward", "down", "reach", "reaches", "reaching", "far"})
+_TOWARDS = frozenset(
+    {
+        "to",
+        "into",
+        "towards",
+        "toward",
+        "down",
+        "reach",
+        "reaches",
+        "reaching",
+        "far",
+        "below",
+        "past",
+        "beyond",
+    }
+)
 _BETWEEN = frozenset({"the", "my", "your", "both", "one", "as", "left", "right", "upper", "lower"})
 
 
@@ -65,6 +81,11 @@ def _spreads_to(tokens: list[str], parts: frozenset[str]) -> bool:
         if j >= 0 and tokens[j] in _TOWARDS:
             return True
     return False
+
+
+def _names_own(tokens: list[str], parts: frozenset[str]) -> bool:
+    """Whether the patient names a body part as their own ("my knee hurts")."""
+    return any(t == "my" and nxt in parts for t, nxt in itertools.pairwise(tokens))
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -164,7 +185,8 @@ class RelevanceGate:
         own = _mentions(tokens, self.terms["own_condition"])
         literal = _literal_words(query)  # "on my feet all day" names no foot
         elsewhere = _mentions(literal, self.terms["other_body_parts"]) and not (
-            own and _spreads_to(tokens, self.other_parts)
+            (own and _spreads_to(tokens, self.other_parts))
+            or (_mentions(tokens, self.terms["exercise"]) and not _names_own(literal, self.other_parts))
         )
         other = _mentions(literal, self.terms["other_conditions"])
         if not on_topic and (elsewhere or other):

@@ -11,6 +11,7 @@ from assistant.chunk import chunk_corpus
 from assistant.ingest import load_corpus
 from assistant.lexical import (
     EXPANSION_WEIGHT,
+    STORY_WEIGHT,
     BM25Index,
     dense_query,
     expand,
@@ -127,6 +128,14 @@ def test_expanded_terms_count_less_than_the_patients_own_words() -> None:
 def test_a_word_the_patient_used_keeps_full_weight_even_if_also_an_expansion() -> None:
     query = weighted_query("butt and buttock pain")
     assert query[stem("buttock")] == 1.0
+
+
+def test_a_length_of_time_in_the_patients_story_counts_less() -> None:
+    query = weighted_query("I sit at a computer nine hours a day, how long does a block last in hours")
+    assert query[stem("hours")] == 1.0  # also asked about, not only told
+    told = weighted_query("I sit at a computer nine hours a day. could that have brought it on?")
+    assert told[stem("hours")] == told[stem("nine")] == told[stem("day")] == STORY_WEIGHT
+    assert told[stem("computer")] == 1.0
 
 
 def test_lay_term_table_is_well_formed() -> None:

@@ -76,6 +76,8 @@ CLOSE = 0.5  # well above both similarity floors: only the word rules can declin
         "i carry a heavy bag on the same shoulder every day for work, does that matter?",
         "My pain doctor is booking me an ultrasound guided nerve injection. How long does the relief last?",
         "How common is this, really? My GP made out it's incredibly rare.",
+        "the stretch where you lie down and take one knee over the other way - how do I do it?",
+        "the pain's now going below my knee. should I worry?",
     ],
 )
 def test_another_body_part_or_an_everyday_word_about_my_pain_is_not_declined(
@@ -90,6 +92,7 @@ def test_another_body_part_or_an_everyday_word_about_my_pain_is_not_declined(
         ("my knee clicks when i go down stairs, what is that", "other_condition"),
         ("my knee hurts going down stairs, what could it be", "other_condition"),
         ("my shoulder aches when i lift, is it serious", "other_condition"),
+        ("my knee hurts when I do squats, what exercises help my knee?", "other_condition"),
         ("is this a migraine", "other_condition"),
         ("i think i have shingles on my back", "other_condition"),
         ("my daughter gets terrible period cramps, what can help her", "other_condition"),
