@@ -57,6 +57,8 @@ _AS_PATIENT = {
     "himself": "myself", "herself": "myself", "themselves": "myself", "themself": "myself",
     "hed": "id", "shed": "id",
 }  # fmt: skip
+_DENIAL = re.compile(r"denies|denied|denying|negative for|no history of|no hx of|nil")
+_THEIR_HISTORY = ("remote_past", "remote_past_before", "recovered")  # contexts in red_flags.yaml
 _SCOPES = frozenset({"near", "phrase", "after", "clause", "message", "before"})
 _PHRASE_END = re.compile(r" (?:,|and|so|then|now|because|cause|plus|also) ")
 
@@ -279,26 +281,36 @@ class Guard:
             if self._re["close_person"].search(text):  # "my 16 year old has been cutting herself"
                 person = _swap_person(text)
                 fired |= frozenset(
-                    r.rule_id for r in self.rules if r.for_anyone and self._rule_fires(r, person, True)
+                    r.rule_id
+                    for r in self.rules
+                    if r.for_anyone and self._rule_fires(r, person, True, someone_else=True)
                 )
             if len(self._fired_cache) >= _CACHE_SIZE:
                 self._fired_cache.clear()
             self._fired_cache[message] = fired
         return fired
 
-    def _rule_fires(self, rule: _Rule, text: str, relayed: bool) -> bool:
+    def _rule_fires(self, rule: _Rule, text: str, relayed: bool, someone_else: bool = False) -> bool:
         for whole, patterns in zip(rule.anys, rule.groups, strict=True):
             # One regex per group finds most mentions; single patterns catch overlapping ones.
             if whole.search(text) is None:
                 return False
             if not any(
-                self._affirmed(text, m, rule, relayed) for p in (whole, *patterns) for m in _every(p, text)
+                self._affirmed(text, m, rule, relayed, someone_else)
+                for p in (whole, *patterns)
+                for m in _every(p, text)
             ):
                 return False
         return True
 
-    def _affirmed(self, text: str, match: re.Match[str], rule: _Rule, relayed: bool) -> bool:
-        """Whether a mention is the patient's own, present concern."""
+    def _affirmed(
+        self, text: str, match: re.Match[str], rule: _Rule, relayed: bool, someone_else: bool = False
+    ) -> bool:
+        """Whether a mention is the patient's own, present concern.
+
+        For someone close to the writer (``someone_else``), their history is not a present
+        concern: "my wife tried to take her own life many years ago, she's well now".
+        """
         start = text.rfind("|", 0, match.start()) + 1
         end = text.find("|", match.end())
         end = len(text) if end < 0 else end
@@ -315,7 +327,8 @@ class Guard:
             pre + span + post, pre, span, post
         ):
             return False
-        return not any(self._context_applies(self._contexts[n], text, pre, span, post) for n in rule.unless)
+        unless = (*rule.unless, *_THEIR_HISTORY) if someone_else else rule.unless
+        return not any(self._context_applies(self._contexts[n], text, pre, span, post) for n in unless)
 
     def _denied_when_asked(self, text: str, match: re.Match[str]) -> bool:
         """A sign a clinician asked about and the patient said no to, later in the message."""
@@ -376,6 +389,9 @@ class Guard:
             return False
         gap = pre[cue.end() :].split()
         words = [w for w in gap if w != ","]
+        if _DENIAL.fullmatch(cue.group(0).strip()) and "," not in gap and len(words) <= 2 * _NEG_WINDOW:
+            # A clinician's "denies saddle anaesthesia and bladder/bowel dysfunction": one list.
+            return not self._neg_breakers & set(words)
         # A list keeps the negation going: "no fever, chills or weakness", "no fever and chills";
         # "no fever and can't pee" is a new statement.
         and_list = (

@@ -20,6 +20,12 @@ def guard() -> Guard:
 
 # Suspected cauda equina syndrome: bladder, bowel, saddle sensation, sex, both legs (lay words, slang, typos).
 CAUDA_EQUINA = [
+    "my waterworks have stopped working properly since the weekend",
+    "i feel full but hardly anything comes out",
+    "Pt reports perineal paraesthesia and reduced urinary sensation since yesterday",
+    "i've been having accidents the last few days, never before",
+    "since this morning her pad has been soaked and she never felt it",
+    "my husband back very bad, now he say he cannot feel when he make pee, both leg is tingle, what we do",
     "i keep straining but nothing comes out when i try to pee",
     "asking for my mum - her back's been terrible and now she says her bottom and inner thighs feel 'like at the dentist'",
     "i cant tell if i need a wee or not",
@@ -163,6 +169,8 @@ CAUDA_EQUINA = [
 
 # Leg or foot weakness, foot drop, legs giving way.
 MOTOR_WEAKNESS = [
+    "this morning my foot wouldn't come up at all",
+    "my left foot sort of flops and catches the carpet",
     "now my foot feels a bit floppy",
     "my left leg keeps giving way",
     "my foot is dragging since yesterday",
@@ -248,11 +256,18 @@ SELF_HARM = [
     "I no longer want to wake up",
     "i've written letters to my kids in case",
     "i won't be around much longer, i've sorted my affairs",
+    "i've counted out how many of my gabapentin it would take",
+    "my mate texted me saying goodbye and thanks for everything, now he won't answer",
+    "started cutting my arms again, it's the only thing that helps",
+    "some nights i hold the whole box of tramadol in my hand and think about taking all of it",
+    "if i just didn't wake up tomorrow that would be fine by me",
+    "my family would cope fine without me",
 ]
 
 
 # Chest pain, trouble breathing, fainting.
 CARDIORESPIRATORY = [
+    "my mum is breathing very fast, can't finish a sentence and her lips look blue",
     "i have chest pain and my back hurts",
     "i fainted this morning",
     "struggling to breathe",
@@ -280,6 +295,7 @@ CARDIORESPIRATORY = [
 
 # Back pain with fever, chills, sweats or a known infection.
 INFECTION = [
+    "temp 39 and back agony",
     "my dad has been running a high temperature since yesterday and his back pain is new",
     "my back hurts and i have a fever",
     "i have a temperature of 39 and my back hurts",
@@ -366,6 +382,8 @@ SEVERE_TRAUMA = [
     "just been in a car crash on the motorway, lower back is killing me and my neck hurts too",
     "came off my bike an hour ago and my lower back is agony",
     "someone went into the back of us at speed on the motorway an hour ago and my back is agony",
+    "slipped on the ice this morning, banged my head and was out for a few seconds, been sick twice",
+    "came off my bike, lying on the road and cant feel my feet properly",
     "my wife fell off the step ladder, shes conscious but cant really feel her legs",
 ]
 
@@ -392,6 +410,7 @@ CANCER = [
 
 # Unexplained weight loss.
 WEIGHT_LOSS = [
+    "my clothes are hanging off me and i'm not dieting",
     "ive lost 10kg without trying",
     "i've lost a stone without trying",
     "i've lost a lot of weight recently and don't know why",
@@ -426,6 +445,7 @@ IMMUNOSUPPRESSION = [
 
 # Severe pain at night or pain not eased by rest.
 NIGHT_PAIN = [
+    "wakes me every night, can't get comfy whatever i do",
     "the pain wakes me up at night",
     "the pain is so bad at night i cant sleep",
     "severe pain at night",
@@ -468,6 +488,7 @@ SPREADING_NUMBNESS = [
 
 # Negated mentions (clause-scoped negation, lists, "denies").
 NEGATED = [
+    "physio relaying: pt denies saddle anaesthesia and bladder/bowel dysfunction, neuro exam normal",
     "my son isn't suicidal, he's just fed up with the pain",
     "no bladder problems",
     "I don't have any numbness",
@@ -558,6 +579,8 @@ SOMEONE_ELSE = [
     "My friend ended up in A&E with cauda equina last year. What symptoms should make someone worry?",
     "my husband can't pee properly, but i'm asking about my own buttock pain",
     "do people with chronic back pain get suicidal?",
+    "A friend of mine had a spinal abscess once. I've got a bit of buttock pain after gardening.",
+    "my wife tried to take her own life many years ago, she's well now. what stretches help?",
 ]
 
 
@@ -566,6 +589,8 @@ INFORMATIONAL = [
     "can the cluneal nerves make my leg muscles weak",
     "hypothetically, if my leg went weak, should I go to the ER?",
     "does a fever with back pain mean infection? just curious, I feel fine",
+    "Is it true that a fever with back pain can be serious? I feel fine.",
+    "My physio mentioned saddle anaesthesia as something to watch out for. What does that mean?",
     "the physio asked me about numbness down below and bladder problems and I said no to all of it",
     "can I still run?",
     "is it sciatica?",
@@ -659,6 +684,8 @@ ORDINARY = [
     "i hurt myself lifting boxes at work last month",
     "cut myself shaving this morning, anyway does heat help",
     "whiplash from a car accident in 2010, fully recovered, but now this buttock pain",
+    "years ago i had a back infection treated with antibiotics, fully recovered",
+    "long time ago, 20 years, i fall from the bicycle and hurt my back. it heal.",
     "I broke my back in a car crash in 1998, fully healed ages ago, but now I get this burning over my hip bone",
     "sharp pain at the top of my buttock when I stand",
     "burning over my hip bone",
