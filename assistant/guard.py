@@ -48,7 +48,7 @@ _CACHE_SIZE = 4096
 _REGEX_CUES = frozenset(
     {
         "negation", "third_party", "relay", "informational", "personal_report",
-        "personal_back_reference", "acute_onset", "close_person", "asked_about", "denied_all",
+        "personal_back_reference", "acute_onset", "close_person", "asked_about", "denied_all", "claimed_later",
     }
 )  # fmt: skip
 # Another person's pronouns read as the patient's, for a carer's report of a new sign.
@@ -58,6 +58,7 @@ _AS_PATIENT = {
     "hed": "id", "shed": "id",
 }  # fmt: skip
 _DENIAL = re.compile(r"denies|denied|denying|negative for|no history of|no hx of|nil")
+_JOINED_TURNS = 2  # earlier messages read together with the new one
 _THEIR_HISTORY = ("remote_past", "remote_past_before", "recovered")  # contexts in red_flags.yaml
 _SCOPES = frozenset({"near", "phrase", "after", "clause", "message", "before"})
 _PHRASE_END = re.compile(r" (?:,|and|so|then|now|because|cause|plus|also) ")
@@ -254,6 +255,8 @@ class Guard:
         fired: set[str] = set(self._fired(str(message)))
         for earlier in history:
             fired |= self._fired(str(earlier))
+        if history:  # a sign told over several messages ("numb on my buttock" ... "now it's reached my shin")
+            fired |= self._fired(" | ".join([*map(str, history[-_JOINED_TURNS:]), str(message)]))
         rules = [r for r in self.rules if r.rule_id in fired]
         if not rules:
             return TriageDecision("routine", (), (), "")
@@ -319,12 +322,20 @@ class Guard:
             return False
         if rule.any_framing:
             return True
-        if not relayed and self._attributed(pre, span, post) and not self._acute_for_other(pre, post):
+        # "The leaflet says seek care if you have numbness down there. Well, I've had exactly that."
+        claimed = self._re["claimed_later"].search(text, match.end()) is not None
+        if (
+            not relayed
+            and not claimed
+            and self._attributed(pre, span, post)
+            and not self._acute_for_other(pre, post)
+        ):
             return False
         if self._denied_when_asked(text, match):
             return False
-        if _cue_before(self._hypothetical, pre) or self._informational_only(
-            pre + span + post, pre, span, post
+        if not claimed and (
+            _cue_before(self._hypothetical, pre)
+            or self._informational_only(pre + span + post, pre, span, post)
         ):
             return False
         unless = (*rule.unless, *_THEIR_HISTORY) if someone_else else rule.unless
@@ -408,6 +419,7 @@ class Guard:
         in_list = (
             and_list
             or (bool(gap) and gap[-1] in {"or", "nor"})
+            or (len(gap) > 1 and gap[-2] in {"or", "nor"} and gap[-1] in self._neg_filler)  # "or any"
             or _list_closes(post, self._words["clause_starts"])
         )
         if len(words) > _NEG_WINDOW * (2 if in_list else 1) or self._neg_breakers & set(words):

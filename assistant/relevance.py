@@ -88,6 +88,7 @@ def _names_own(tokens: list[str], parts: frozenset[str]) -> bool:
     return any(t == "my" and nxt in parts for t, nxt in itertools.pairwise(tokens))
 
 
+_CLAUSES = re.compile(r",? and (?=how|what|when|why|is|are|can|does|do|will|should|which)|;\s*")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -163,9 +164,12 @@ class RelevanceGate:
         "My pain doctor is booking me a nerve injection. How long does the relief last?" is
         about the injection; "a patient asks whether we take Bupa. do we?" is about insurance.
         """
-        asking = _asking_sentences(query)
-        if any(_mentions(words(s), self.terms["admin"]) for s in asking):
-            return True
+        asking = [part for s in _asking_sentences(query) for part in _CLAUSES.split(s)]
+        business = [p for p in asking if _mentions(words(p), self.terms["admin"])]
+        if business:
+            # "Is the block covered by insurance, and how long does the numbness last?" also asks
+            # something the documents answer: that part is answered.
+            return not any(len(content_words(p)) >= 2 for p in asking if p not in business)
         return not any(content_words(s) for s in asking)
 
     def reason_to_decline(self, query: str, dense: float) -> str | None:

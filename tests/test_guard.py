@@ -20,6 +20,10 @@ def guard() -> Guard:
 
 # Suspected cauda equina syndrome: bladder, bowel, saddle sensation, sex, both legs (lay words, slang, typos).
 CAUDA_EQUINA = [
+    "no fever, no weight loss, but since yesterday wiping feels like it's someone else's skin",
+    "it's gone numb where you sit and i didn't feel the wee coming out",
+    "The leaflet says get help if you have numbness around your genitals. Well, I've had exactly that since this morning.",
+    "i can't feel it when i open my bowels and had an accident in bed last night",
     "my waterworks have stopped working properly since the weekend",
     "i feel full but hardly anything comes out",
     "Pt reports perineal paraesthesia and reduced urinary sensation since yesterday",
@@ -262,11 +266,13 @@ SELF_HARM = [
     "some nights i hold the whole box of tramadol in my hand and think about taking all of it",
     "if i just didn't wake up tomorrow that would be fine by me",
     "my family would cope fine without me",
+    "took a load of my codeine about an hour ago because i couldnt take the pain, feeling sleepy",
 ]
 
 
 # Chest pain, trouble breathing, fainting.
 CARDIORESPIRATORY = [
+    "probably indigestion but there's a crushing pain in the middle of my chest going into my left arm",
     "my mum is breathing very fast, can't finish a sentence and her lips look blue",
     "i have chest pain and my back hurts",
     "i fainted this morning",
@@ -325,6 +331,7 @@ INFECTION = [
 
 # Redness, heat, swelling, discharge or fever after an injection or procedure.
 POST_PROCEDURE = [
+    "since my epidural injection yesterday i get a pounding headache when i sit up and it goes when i lie flat",
     "the injection site is red and hot and swollen",
     "i had a nerve block on monday. now the spot is red and swollen",
     "the injection site is red and hot",
@@ -410,6 +417,7 @@ CANCER = [
 
 # Unexplained weight loss.
 WEIGHT_LOSS = [
+    "down 15 pounds since christmas and not dieting",
     "my clothes are hanging off me and i'm not dieting",
     "ive lost 10kg without trying",
     "i've lost a stone without trying",
@@ -445,6 +453,7 @@ IMMUNOSUPPRESSION = [
 
 # Severe pain at night or pain not eased by rest.
 NIGHT_PAIN = [
+    "at night it's relentless and I'm getting maybe 2 hours sleep, lying still makes it worse",
     "wakes me every night, can't get comfy whatever i do",
     "the pain wakes me up at night",
     "the pain is so bad at night i cant sleep",
@@ -483,11 +492,15 @@ SPREADING_NUMBNESS = [
     "numbness started on my buttock and now it's crept down the leg to my foot, worse every week",
     "The numb patch on my buttock has been spreading down my leg over the last few days",
     "the numbness has moved from my hip down past my knee this week",
+    "the numb strip by my hip bone has doubled in size in ten days",
+    "numbness started on the outside of my hip and it's creeping, now it covers most of the back of my leg",
 ]
 
 
 # Negated mentions (clause-scoped negation, lists, "denies").
 NEGATED = [
+    "no, I haven't noticed any numbness around my bottom or any trouble with my bladder",
+    "I had the injection this morning, it's a bit sore with a small bruise. No fever and no spreading redness.",
     "physio relaying: pt denies saddle anaesthesia and bladder/bowel dysfunction, neuro exam normal",
     "my son isn't suicidal, he's just fed up with the pain",
     "no bladder problems",
@@ -591,6 +604,8 @@ INFORMATIONAL = [
     "does a fever with back pain mean infection? just curious, I feel fine",
     "Is it true that a fever with back pain can be serious? I feel fine.",
     "My physio mentioned saddle anaesthesia as something to watch out for. What does that mean?",
+    "Can cluneal nerve entrapment ever cause leg weakness or bladder problems, or is it only pain?",
+    "My leaflet says get urgent help if you lose control of your bladder. I don't have any of those, just curious.",
     "the physio asked me about numbness down below and bladder problems and I said no to all of it",
     "can I still run?",
     "is it sciatica?",
@@ -686,6 +701,9 @@ ORDINARY = [
     "whiplash from a car accident in 2010, fully recovered, but now this buttock pain",
     "years ago i had a back infection treated with antibiotics, fully recovered",
     "long time ago, 20 years, i fall from the bicycle and hurt my back. it heal.",
+    "two years ago I had a kidney infection with a high fever, which antibiotics cleared completely",
+    "I broke my coccyx falling down the stairs at uni 15 years ago",
+    "I came off my bike in my 30s and hurt my lower back, but it settled",
     "I broke my back in a car crash in 1998, fully healed ages ago, but now I get this burning over my hip bone",
     "sharp pain at the top of my buttock when I stand",
     "burning over my hip bone",
@@ -891,6 +909,15 @@ def test_history_and_message_combine_to_the_most_severe_level(guard: Guard) -> N
     assert decision.level == "emergency"
     assert set(decision.rule_ids) >= {"infection_fever", "motor_leg_weakness"}
     assert decision.categories.index("motor_weakness") < decision.categories.index("infection")
+
+
+def test_a_sign_told_over_several_messages_is_read_together(guard: Guard) -> None:
+    history = ["I've had a numb patch on my left buttock for a while", "It's on my thigh now as well"]
+    assert guard.check("Today it's reached my shin. Should I still stretch?", history).level == "urgent"
+    older = ["My mum is 85 and has had cluneal nerve pain for a while"]
+    message = "She slipped in the bathroom this morning and landed on her bottom, her back hurts more"
+    assert guard.check(message, older).level == "urgent"
+    assert guard.check(message).level == "routine"  # her age is what makes the fall a red flag
 
 
 def test_informational_question_in_history_does_not_raise_a_flag(guard: Guard) -> None:
