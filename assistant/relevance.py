@@ -169,7 +169,7 @@ class RelevanceGate:
         if business:
             # "Is the block covered by insurance, and how long does the numbness last?" also asks
             # something the documents answer: that part is answered.
-            return not any(len(content_words(p)) >= 2 for p in asking if p not in business)
+            return not any(content_words(p) for p in asking if p not in business)
         return not any(content_words(s) for s in asking)
 
     def reason_to_decline(self, query: str, dense: float) -> str | None:
@@ -196,7 +196,7 @@ class RelevanceGate:
         if not on_topic and (elsewhere or other):
             return "other_condition"
         if other and not self._names_condition_itself(tokens):
-            return "other_condition"  # "I think I have shingles on my back"
+            return "other_condition"  # "I think I have shingles on my back", "a pinched nerve in my neck"
         coverage = self.coverage(query)
         if on_topic and coverage >= COVERAGE_STRONG:
             return None  # names the topic in the documents' own words

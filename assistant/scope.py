@@ -42,7 +42,7 @@ _PADDING = frozenset(
     amazing exactly needed makes sense understand understood gotcha noted mate buddy pal has youve
     youre lots now star legend x xx xxx hope hoping actually truly honestly totally loads heaps
     tons million bunch glad happy bless ace top one nice sweet hun doc lads folks guys me
-    everything needed""".split()
+    everything needed right ill let go anyone anybody someone""".split()
 )
 _SMALL_TALK_WORDS = _PADDING | _GREETING_WORDS | _THANKS_WORDS | _BYE_WORDS
 
@@ -77,7 +77,10 @@ _PERSONAL = re.compile(
     r"steroids?|medication|medicines?|meds|pills|tablets|stimulator)\b"
     r"|\b(?:pregnan\w*|breast ?feeding|nursing (?:mother|my baby)|trying to conceive|ttc)\b"
     r"|\bwhich (?:one|option|treatment|procedure|way)?\s*should i\b"
-    r"|\b(?:safe|ok|okay|right|best|better|good|suitable|appropriate|worth it|a good idea) for (?:me|her|him)\b"
+    r"|\b(?:safe|ok|okay|right|best|better|good|suitable|appropriate|worth it|a good idea|enough) for (?:me|her|him)\b"
+    # "Based on what I've told you, do I need a nerve block or is physio enough?"
+    r"|\bdo (?:i|you think i|she|he) (?:really )?need (?:a |an |the |another |more )?(?:nerve block|block|injection|shot|"
+    r"surgery|operation|op|ablation|rfa|scan|mri)s?\b"
     # "Should I go ahead with it?", "should we cancel the surgery?", "should I have a fourth one?"
     r"|\bshould (?:i|we|she|he) (?:just )?(?:go ahead|go for it|proceed|cancel|postpone|delay|put off|agree|"
     r"accept|refuse|say yes|say no|book|wait|ask (?:for|about)|request|push for|"

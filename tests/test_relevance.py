@@ -78,6 +78,7 @@ CLOSE = 0.5  # well above both similarity floors: only the word rules can declin
         "How common is this, really? My GP made out it's incredibly rare.",
         "the stretch where you lie down and take one knee over the other way - how do I do it?",
         "the pain's now going below my knee. should I worry?",
+        "Is a cluneal nerve block usually covered by insurance, and how long does the numbness last?",
     ],
 )
 def test_another_body_part_or_an_everyday_word_about_my_pain_is_not_declined(
@@ -101,6 +102,8 @@ def test_another_body_part_or_an_everyday_word_about_my_pain_is_not_declined(
         ("can you book me an appointment with dr klein", "admin"),
         ("how much does the surgery cost", "admin"),
         ("what time does the pain clinic open on a saturday", "admin"),
+        ("How much is a cluneal nerve block if I go private, and will my Bupa cover it?", "admin"),
+        ("I've got a pinched nerve in my neck. What exercises should I do for it?", "other_condition"),
         ("I need the block again. Can you book me in?", "admin"),
         ("Hi, reception here - a patient's asking whether we take Bupa for the pain clinic. do we?", "admin"),
     ],

@@ -29,6 +29,8 @@ from assistant.scope import classify
         ("night night, ta-ra", "goodbye"),
         ("cheers, that's really helped me understand it", "thanks"),
         ("That's everything I needed, have a lovely evening. Goodnight!", "goodbye"),
+        ("Good morning! Anyone there?", "greeting"),
+        ("Right, I'll let you go. Take care!", "goodbye"),
         ("Thank you so much, you have been very helpful. Have a nice day, goodbye!", "thanks"),
     ],
 )
@@ -83,6 +85,7 @@ def test_requests_outside_the_assistants_job_are_tasks(message: str) -> None:
         "ive had 3 blocks this year already, should i get a 4th one?",
         "can i put capsaicin cream on and a lidocaine patch on top at the same time, same spot?",
         "The patch box says 12 hours on but can I just leave it on day and night?",
+        "Based on what I've told you, do I need a nerve block or is physio enough for me?",
     ],
 )
 def test_personal_medical_decisions_are_deferred(message: str) -> None:
