@@ -75,8 +75,8 @@ def _guard_messages() -> list[tuple[str, list[str]]]:
         if isinstance(row.get("question"), str) and row["question"].strip():
             history = [h if isinstance(h, str) else h["content"] for h in row["history"]]
             messages.append((row["question"], history))
-    for row in cases.triage:
-        messages.append((row["message"], list(row["history"])))
+    for row in cases.triage:  # a turn may be a string or a {"role", "content"} object
+        messages.append((row["message"], [h if isinstance(h, str) else h["content"] for h in row["history"]]))
     for seed in GUARD_SEEDS:
         messages += [(row["message"], list(row["history"])) for row in generate_redflags.generate(seed=seed)]
     # A repeated message would be timed as a remembered one: keep first sightings only.
