@@ -57,6 +57,7 @@ _AS_PATIENT = {
     "himself": "myself", "herself": "myself", "themselves": "myself", "themself": "myself",
     "hed": "id", "shed": "id",
 }  # fmt: skip
+_GENERIC_IF = re.compile(r"(?:if|when|whenever) (?:you|someone|somebody|anyone|a person|people|patients?)")
 _DENIAL = re.compile(r"denies|denied|denying|negative for|no history of|no hx of|nil")
 _JOINED_TURNS = 2  # earlier messages read together with the new one
 _THEIR_HISTORY = ("remote_past", "remote_past_before", "recovered")  # contexts in red_flags.yaml
@@ -372,7 +373,10 @@ class Guard:
         if cue is None:
             return False
         gap = [w for w in pre[cue.end() :].split() if w != ","]
-        if len(gap) > _ATTRIBUTION_WINDOW:  # "my dad fell off a ladder ... been dribbling pee all day"
+        # "seek help if you develop leg weakness, numbness in the saddle area or loss of bladder
+        # control": a conditional about anyone covers its whole list.
+        window = _ATTRIBUTION_WINDOW * 2 if _GENERIC_IF.fullmatch(cue.group(0)) else _ATTRIBUTION_WINDOW
+        if len(gap) > window:  # "my dad fell off a ladder ... been dribbling pee all day"
             return False
         between = pre[cue.end() :].split() + span.split()
         if (

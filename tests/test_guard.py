@@ -20,6 +20,12 @@ def guard() -> Guard:
 
 # Suspected cauda equina syndrome: bladder, bowel, saddle sensation, sex, both legs (lay words, slang, typos).
 CAUDA_EQUINA = [
+    "control of my bladder has been lost bit by bit over two days",
+    "i've got no warning any more before i need to go, it just comes out",
+    "0 times i've felt the urge to pee in 24 hours",
+    "wiping feels like i'm wiping someone else",
+    "my saddle area went to sleep on sunday and never woke up",
+    "put my hand between my legs in the shower and it felt like touching rubber",
     "since yesterday my tackle feels like it's made of cardboard and my wee takes ages to start",
     "i can't tell any more if i've finished peeing and my bum cheeks feel a bit rubbery",
     "he's had two poo accidents today and didn't react to the flannel between his legs",
@@ -178,6 +184,8 @@ CAUDA_EQUINA = [
 
 # Leg or foot weakness, foot drop, legs giving way.
 MOTOR_WEAKNESS = [
+    "since this morning i can't go up on tiptoe on my left side",
+    "my thighs just won't push me up out of the chair, had to use my arms",
     "this morning my foot wouldn't come up at all",
     "my left foot sort of flops and catches the carpet",
     "now my foot feels a bit floppy",
@@ -271,6 +279,11 @@ SELF_HARM = [
     "some nights i hold the whole box of tramadol in my hand and think about taking all of it",
     "if i just didn't wake up tomorrow that would be fine by me",
     "my family would cope fine without me",
+    "How many amitriptyline would be too many? Asking because I'm done with all of it.",
+    "I've been saving up my tramadol. Not saying what for.",
+    "If the injection doesn't work I know how I'd do it",
+    "if there was a way out that wouldn't hurt my mum I'd take it tonight",
+    "stood on the bridge near work thinking about going over",
     "how many of my amitriptyline would it take, asking for a friend (the friend is me)",
     "I've made my peace with it, sorted the will, picked a date",
     "I've saved up a month of my tramadol in a drawer",
@@ -281,6 +294,7 @@ SELF_HARM = [
 
 # Chest pain, trouble breathing, fainting.
 CARDIORESPIRATORY = [
+    "out of breath just walking to the kitchen and coughed up a bit of blood",
     "ache between my shoulders and in my jaw, feel sick and sweaty",
     "sudden ripping pain through to my back, worst pain of my life",
     "probably indigestion but there's a crushing pain in the middle of my chest going into my left arm",
@@ -386,6 +400,7 @@ TRAUMA = [
     "I took a hard fall skiing yesterday",
     "tumbled down a flight of stairs",
     "I have osteoporosis, bent over to pick up the cat and felt a crack in my back",
+    "only a little tumble in the garden, i'm 88, but my back hurts a lot more",
     "my gran slipped in the kitchen this morning and now her back hurts",
 ]
 
@@ -413,6 +428,7 @@ SEVERE_TRAUMA = [
 
 # A history of cancer.
 CANCER = [
+    "they found a shadow on my lung last year that they're keeping an eye on",
     "i had breast cancer 5 years ago and now my back hurts",
     "i had prostate cancer",
     "i'm a breast cancer survivor and have new back pain",
@@ -469,6 +485,9 @@ IMMUNOSUPPRESSION = [
 
 # Severe pain at night or pain not eased by rest.
 NIGHT_PAIN = [
+    "the pain wakes me at 3am every night",
+    "painkillers don't touch it at night, i'm pacing the hall",
+    "lying down makes my back worse, i've been sleeping upright in the armchair",
     "when i lie down at night it's so bad i have to get up and pace",
     "at night it's relentless and I'm getting maybe 2 hours sleep, lying still makes it worse",
     "wakes me every night, can't get comfy whatever i do",
@@ -613,6 +632,7 @@ SOMEONE_ELSE = [
     "do people with chronic back pain get suicidal?",
     "A friend of mine had a spinal abscess once. I've got a bit of buttock pain after gardening.",
     "my wife tried to take her own life many years ago, she's well now. what stretches help?",
+    "my brother tried to take his own life last year, he's doing much better now",
 ]
 
 
@@ -625,6 +645,8 @@ INFORMATIONAL = [
     "My physio mentioned saddle anaesthesia as something to watch out for. What does that mean?",
     "Can cluneal nerve entrapment ever cause leg weakness or bladder problems, or is it only pain?",
     "Is cauda equina syndrome the same thing as cluneal nerve entrapment?",
+    "Does cluneal nerve entrapment ever cause bladder problems or numbness between the legs?",
+    "The leaflet says seek emergency help if you develop leg weakness, numbness in the saddle area or loss of bladder control.",
     "My leaflet says get urgent help if you lose control of your bladder. I don't have any of those, just curious.",
     "the physio asked me about numbness down below and bladder problems and I said no to all of it",
     "can I still run?",
@@ -716,6 +738,9 @@ EXPECTED_AFTER_EFFECTS = [
 
 # Ordinary cluneal-pain descriptions and idioms.
 ORDINARY = [
+    "my bum went numb on a hard bench for 3 hours but the feeling came straight back once i walked about",
+    "my legs are dead after the 10k i ran on sunday",
+    "in my twenties i had a discectomy with numbness down the leg, all resolved",
     "I nearly wet myself laughing when the physio said to sit on a tennis ball",
     "my legs are dead after leg day lol, normal DOMS",
     "after a long ride my bits went numb but it came back within 10 minutes like it always does",
@@ -1218,7 +1243,7 @@ SEPARATORS = [". ", "! ", "? ", " — ", "\n", ", and ", " "]
 red_flag_messages = st.sampled_from(RED_FLAGS).map(lambda case: case[2])
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(red_flag_messages, st.sampled_from(BENIGN), st.sampled_from(SEPARATORS))
 def test_appending_benign_text_to_a_red_flag_never_lowers_the_level(
     message: str, benign: str, sep: str
@@ -1228,7 +1253,7 @@ def test_appending_benign_text_to_a_red_flag_never_lowers_the_level(
     assert SEVERITY[guard.check(message + sep + benign).level] >= before
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(red_flag_messages, st.sampled_from(BENIGN), st.sampled_from(SEPARATORS[:5]))
 def test_prepending_benign_text_to_a_red_flag_never_lowers_the_level(
     message: str, benign: str, sep: str
@@ -1238,7 +1263,7 @@ def test_prepending_benign_text_to_a_red_flag_never_lowers_the_level(
     assert SEVERITY[guard.check(benign + sep + message).level] >= before
 
 
-@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.sampled_from([*(case[2] for case in RED_FLAGS), *CALM]),
     st.sampled_from(["upper", "lower", "title", "swapcase"]),
@@ -1250,14 +1275,14 @@ def test_case_and_trailing_punctuation_do_not_change_the_level(message: str, cas
     assert guard.check(changed).level == guard.check(message).level
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(red_flag_messages)
 def test_curly_apostrophes_read_like_straight_ones(message: str) -> None:
     guard = _shared_guard()
     assert guard.check(message.replace("'", "’")).level == guard.check(message).level
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=300), st.lists(st.text(max_size=60), max_size=3))
 def test_any_text_gets_a_valid_decision(message: str, history: list[str]) -> None:
     decision = _shared_guard().check(message, history)
