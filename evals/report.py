@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -253,7 +254,7 @@ def _author_section(summary: dict[str, Any]) -> list[str]:
         "| Cases | " + " | ".join(AUTHOR_MEASURES) + " |",
         "|---|" + "---:|" * len(AUTHOR_MEASURES),
     ]
-    for group, measures in groups.items():
+    for group, measures in sorted(groups.items(), key=lambda item: _group_order(item[0])):
         cells = []
         for label in AUTHOR_MEASURES:
             p = measures.get(label)
@@ -261,6 +262,12 @@ def _author_section(summary: dict[str, Any]) -> list[str]:
         lines.append(f"| {group} | " + " | ".join(cells) + " |")
     lines.append("")
     return lines
+
+
+def _group_order(group: str) -> tuple[int, int, str]:
+    """Independent batches in number order ("independent 1–2", 3, ..., 10, 11), then the rest."""
+    match = re.match(r"independent (\d+)", group)
+    return (0, int(match.group(1)), group) if match else (1, 0, group)
 
 
 def _scope_section(summary: dict[str, Any]) -> list[str]:
