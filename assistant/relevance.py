@@ -51,22 +51,7 @@ def _mentions(tokens: list[str], phrases: frozenset[tuple[str, ...]]) -> bool:
 
 # Words after which another body part is where the patient's pain reaches ("does it go down
 # to my toes?"), not where a different problem sits ("my knee hurts, what could it be?").
-_TOWARDS = frozenset(
-    {
-        "to",
-        "into",
-        "towards",
-        "toward",
-        "down",
-        "reach",
-        "reaches",
-        "reaching",
-        "far",
-        "below",
-        "past",
-        "beyond",
-    }
-)
+_TOWARDS = frozenset("to into towards toward down reach reaches reaching far below past beyond".split())
 _BETWEEN = frozenset({"the", "my", "your", "both", "one", "as", "left", "right", "upper", "lower"})
 
 
