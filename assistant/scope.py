@@ -142,7 +142,9 @@ def classify(message: str) -> ScopeDecision:
 
 def _small_talk(tokens: list[str]) -> Intent | None:
     """Greetings, thanks and goodbyes: short messages made only of such words and padding."""
-    tokens = " ".join(tokens).replace("ta ra", "tara").split()  # "ta-ra" is a goodbye
+    # "ta-ra" is a goodbye, not thanks: the two words are read as one (a word pair, not a
+    # substring of the joined text, so "vista rash" stays two words).
+    tokens = re.sub(r"\bta ra\b", "tara", " ".join(tokens)).split()
     if not tokens or len(tokens) > 16 or any(t not in _SMALL_TALK_WORDS for t in tokens):
         return None
     present = set(tokens)
