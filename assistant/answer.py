@@ -22,6 +22,9 @@ REDUNDANT_COSINE = 0.82
 RELATIVE_FLOOR = 0.72  # a unit must score at least this share of the best unit
 MIN_UNIT_WORDS = 3
 SOURCE_FLOOR = 0.4  # a passage's best unit joins the answer if it scores 0.4 of the best unit
+# The first two units always join; later ones only while the answer stays within the word
+# budget (ASSISTANT_MAX_ANSWER_WORDS), so a fifth source can be cited without a long answer.
+ALWAYS_TAKEN = 2
 # A neighbouring condition one document describes for comparison: its symptoms are not this
 # condition's, so they are quoted only when the question names it ("can I still run?" was
 # answered with the superior gluteal nerve's symptom list).
@@ -59,6 +62,7 @@ def select_units(
     unit_index: UnitIndex,
     idf: BM25Index,
     max_units: int,
+    max_words: int | None = None,
 ) -> Selection:
     """Choose the units that answer the query: relevant, covering its parts, not redundant.
 
@@ -69,6 +73,8 @@ def select_units(
         unit_index: Units and their embeddings.
         idf: BM25 statistics, to weight the query's terms.
         max_units: Most units to choose.
+        max_words: Word budget: beyond the first two units, a unit joins only if the chosen
+            units stay within it (``None``: no budget).
 
     Returns:
         The chosen units in selection order, and the best unit's score.
@@ -103,18 +109,28 @@ def select_units(
         chosen.append((u, passage))
         covered.update(unit_index.tokens[u] & weights.keys())
 
+    def within_budget(u: int) -> bool:
+        if max_words is None or len(chosen) < ALWAYS_TAKEN:
+            return True
+        used = sum(unit_index.units[c].words for c, _ in chosen)
+        return used + unit_index.units[u].words <= max_words
+
     # 1. Each of the top passages contributes its best unit, so the answer draws on several
     #    sources (as a careful reader would) rather than one passage's neighbouring sentences.
     for passage in considered:
         own = [c for c in candidates if c[2] is passage]
         fits = own and own[0][0] >= SOURCE_FLOOR * best and len(chosen) < max_units
-        if fits and not any(_redundant(unit_index, own[0][1], c) for c, _ in chosen):
+        if (
+            fits
+            and within_budget(own[0][1])
+            and not any(_redundant(unit_index, own[0][1], c) for c, _ in chosen)
+        ):
             take(own[0][1], passage)
     # 2. Fill up with the best remaining units that add something.
     for score, u, passage in candidates:
         if len(chosen) >= max_units or score < RELATIVE_FLOOR * best:
             break
-        if any(c == u or _redundant(unit_index, u, c) for c, _ in chosen):
+        if any(c == u or _redundant(unit_index, u, c) for c, _ in chosen) or not within_budget(u):
             continue
         if not (unit_index.tokens[u] & weights.keys()) - covered:
             continue  # adds nothing the answer does not already cover

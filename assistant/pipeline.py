@@ -249,7 +249,13 @@ class Assistant:
         if disagreements:
             return self._render_disagreement(disagreements, passages)
         selection = compose.select_units(
-            query, vector, passages, self.units, self.idf, self.settings.max_answer_sentences
+            query,
+            vector,
+            passages,
+            self.units,
+            self.idf,
+            self.settings.max_answer_sentences,
+            self.settings.max_answer_words,
         )
         if not selection.units:
             return Answer(prompts.NOT_FOUND, abstained=True, intent="out_of_scope")

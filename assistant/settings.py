@@ -61,8 +61,14 @@ class Settings:
         metadata=_desc("Retriever: 'hybrid' (BM25 + dense, fused), 'bm25' or 'dense'."),
     )
     max_answer_sentences: int = field(
-        default=4,
+        default=5,
         metadata=_desc("Most corpus sentences in an extractive answer, each from its own passage at first."),
+    )
+    max_answer_words: int = field(
+        default=120,
+        metadata=_desc(
+            "Word budget of an extractive answer: sentences after the first two join only within it."
+        ),
     )
     generator: str = field(
         default="extractive",
@@ -119,6 +125,10 @@ class Settings:
             raise ConfigError(f"llm_timeout_s must be greater than 0. Currently, it is {self.llm_timeout_s}.")
         if self.embedder not in {"minilm", "fake"}:
             raise ConfigError(f"embedder must be 'minilm' or 'fake'. Currently, it is {self.embedder!r}.")
+        if self.max_answer_words < 20:
+            raise ConfigError(
+                f"max_answer_words must be at least 20. Currently, it is {self.max_answer_words}."
+            )
         if not 1 <= self.max_answer_sentences <= 10:
             raise ConfigError(
                 "max_answer_sentences must be between 1 and 10. "

@@ -47,6 +47,11 @@ class Unit:
         """Whether the unit is shown as a list."""
         return bool(self.items)
 
+    @property
+    def words(self) -> int:
+        """How many words the unit adds to an answer."""
+        return len(self.text.split())
+
 
 def _blocks_in(doc: Document, chunk: Chunk) -> list[Block]:
     return [b for b in doc.blocks if b.start >= chunk.start and b.end <= chunk.end and b.kind != "heading"]

@@ -113,6 +113,7 @@ def test_unparseable_value_error_names_the_variable_and_the_value(variable: str,
         ({"retrieval_mode": "semantic"}, "'semantic'"),
         ({"embedder": "openai"}, "'openai'"),
         ({"max_answer_sentences": 11}, "it is 11"),
+        ({"max_answer_words": 5}, "it is 5"),
         ({"generator": "claude/x"}, "'claude/x'"),
     ],
 )
