@@ -26,6 +26,7 @@ from assistant.ingest import load_corpus
 from assistant.lexical import BM25Index, dense_query, stem, words
 from assistant.records import Answer, Chunk, Citation, Document, Passage
 from assistant.relevance import RelevanceGate
+from assistant.rerank import Reranker
 from assistant.retrieve import HybridSearch, Mode
 from assistant.scope import classify
 from assistant.settings import Settings
@@ -100,9 +101,11 @@ class Assistant:
             cache,
             progress=tqdm_progress if progress else None,
         )
-        self.search = HybridSearch(self.corpus.chunks, self.index, self._chunk_vectors())
-        self.disagreements = corpus_disagreements(self.units.units)
         self.idf = BM25Index().fit([c.text for c in self.corpus.chunks])
+        self.search = HybridSearch(
+            self.corpus.chunks, self.index, self._chunk_vectors(), Reranker(self.units, self.idf)
+        )
+        self.disagreements = corpus_disagreements(self.units.units)
         self.vocabulary = {w for c in self.corpus.chunks for w in words(c.embedding_text())}
         # The corpus's words and their stems: a follow-up's subject may use another form of one.
         self.topical = self.vocabulary | {stem(w) for w in self.vocabulary}

@@ -1,5 +1,8 @@
 """Retrieval stage: BM25 and dense (Chroma) rankings fused by reciprocal rank, near-duplicates removed.
 
+The default mode, ``reranked``, reorders the fused candidates with the learned reranker
+(``assistant/rerank.py``); ``hybrid`` is the fusion alone.
+
 In hybrid mode a third ranking joins the fusion when the question has a type whose answer has
 a recognisable form (``assistant/data/question_types.yaml``): "how common is it?" is answered by
 "up to 14 % of ...", which shares no word with it.
@@ -26,10 +29,11 @@ from assistant.lexical import (
     weighted_query,
 )
 from assistant.records import Chunk, Passage
+from assistant.rerank import DEPTH, Reranker
 from assistant.store import VectorIndex
 
-Mode = Literal["hybrid", "bm25", "dense"]
-MODES: tuple[Mode, ...] = ("hybrid", "bm25", "dense")
+Mode = Literal["reranked", "hybrid", "bm25", "dense"]
+MODES: tuple[Mode, ...] = ("reranked", "hybrid", "bm25", "dense")
 
 CANDIDATES = 30  # depth of each ranking before fusion
 RRF_K = 20  # small corpus: a lower constant lets the top ranks of each retriever count more
@@ -53,13 +57,20 @@ DUPLICATE_COSINE = 0.95
 class HybridSearch:
     """Ranks corpus chunks for a query by BM25, dense similarity, or both fused."""
 
-    def __init__(self, chunks: Sequence[Chunk], index: VectorIndex, chunk_vectors: np.ndarray) -> None:
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        index: VectorIndex,
+        chunk_vectors: np.ndarray,
+        reranker: Reranker | None = None,
+    ) -> None:
         """Index the chunks for BM25 and hold the dense index.
 
         Args:
             chunks: Every chunk in the index.
             index: The Chroma index holding their embeddings.
             chunk_vectors: Their unit-length embeddings, row i for ``chunks[i]`` (for dedup).
+            reranker: Reorders hybrid candidates in ``reranked`` mode.
         """
         if len(chunks) != len(chunk_vectors):
             raise ConfigError(
@@ -69,6 +80,7 @@ class HybridSearch:
         self.chunks = list(chunks)
         self.index = index
         self.vectors = chunk_vectors
+        self.reranker = reranker
         self._position = {c.chunk_id: i for i, c in enumerate(self.chunks)}
         self._bm25 = BM25Index().fit([c.embedding_text() for c in self.chunks])
         self._tokens = [set(tokenize(c.text)) for c in self.chunks]
@@ -117,7 +129,7 @@ class HybridSearch:
             query: The (rewritten) question.
             query_vector: Its embedding (needed unless ``mode`` is ``"bm25"``).
             k: How many passages to return.
-            mode: ``"hybrid"``, ``"bm25"`` or ``"dense"``.
+            mode: ``"reranked"``, ``"hybrid"``, ``"bm25"`` or ``"dense"``.
 
         Returns:
             Passages, best first, with per-retriever ranks and raw scores in ``signals``.
@@ -126,6 +138,13 @@ class HybridSearch:
             raise ConfigError(f"mode must be one of {MODES}. Currently, it is {mode!r}.")
         if k <= 0:
             raise ConfigError(f"k must be greater than 0. Currently, k is {k}.")
+        if mode == "reranked":
+            if self.reranker is None:
+                raise ConfigError("The 'reranked' mode needs a reranker; use 'hybrid' without one.")
+            if query_vector is None:
+                raise ConfigError("query_vector is required for reranked retrieval.")
+            candidates = self.search(query, query_vector, max(k, DEPTH), "hybrid")
+            return self.reranker.rerank(query, np.asarray(query_vector), candidates)[:k]
         rankings: dict[str, list[tuple[int, float]]] = {}
         if mode in ("hybrid", "bm25"):
             scores = self._bm25.scores(weighted_query(query))
@@ -170,7 +189,7 @@ class CorpusRetriever(BaseRetriever):
     search_engine: Any
     embed_query: Any
     k: int = 5
-    mode: str = "hybrid"
+    mode: str = "reranked"
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun

@@ -57,8 +57,11 @@ class Settings:
         metadata=_desc("Passages retrieved for an answer."),
     )
     retrieval_mode: str = field(
-        default="hybrid",
-        metadata=_desc("Retriever: 'hybrid' (BM25 + dense, fused), 'bm25' or 'dense'."),
+        default="reranked",
+        metadata=_desc(
+            "Retriever: 'reranked' (hybrid, then the learned reranker), 'hybrid' (BM25 + dense, fused), "
+            "'bm25' or 'dense'."
+        ),
     )
     max_answer_sentences: int = field(
         default=5,
@@ -112,9 +115,9 @@ class Settings:
     def __post_init__(self) -> None:
         if self.top_k <= 0:
             raise ConfigError(f"top_k must be greater than 0. Currently, top_k is {self.top_k}.")
-        if self.retrieval_mode not in {"hybrid", "bm25", "dense"}:
+        if self.retrieval_mode not in {"reranked", "hybrid", "bm25", "dense"}:
             raise ConfigError(
-                "retrieval_mode must be one of 'hybrid', 'bm25', 'dense'. "
+                "retrieval_mode must be one of 'reranked', 'hybrid', 'bm25', 'dense'. "
                 f"Currently, it is {self.retrieval_mode!r}."
             )
         for name in ("chroma_port", "port"):

@@ -27,7 +27,7 @@ log = logging.getLogger("evals")
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUT = Path(__file__).resolve().parent / "report.md"
-RETRIEVAL_MODES = ("bm25", "dense", "hybrid")
+RETRIEVAL_MODES = ("bm25", "dense", "hybrid", "reranked")
 RETRIEVAL_K = 5
 WARM_UP_QUESTION = "why does the top of my butt hurt when i stand?"
 

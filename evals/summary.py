@@ -156,14 +156,11 @@ def summarise(run: EvalRun) -> dict[str, Any]:
     metrics: dict[str, float | None] = {}
 
     # Retrieval, on the query the pipeline searched with (follow-ups rewritten).
+    modes = ("bm25", "dense", "hybrid", "reranked")
     retrieval = {
-        "all": retrieval_table(run.retrieval, ("bm25", "dense", "hybrid")),
-        "answerable": retrieval_table(
-            [r for r in run.retrieval if r.kind == "answerable"], ("bm25", "dense", "hybrid")
-        ),
-        "followup": retrieval_table(
-            [r for r in run.retrieval if r.kind == "followup"], ("bm25", "dense", "hybrid")
-        ),
+        "all": retrieval_table(run.retrieval, modes),
+        "answerable": retrieval_table([r for r in run.retrieval if r.kind == "answerable"], modes),
+        "followup": retrieval_table([r for r in run.retrieval if r.kind == "followup"], modes),
     }
     for mode, entry in retrieval["all"].items():
         for name, value in entry.items():
