@@ -19,6 +19,15 @@ SUBJECTS: dict[str, re.Pattern[str]] = {
     "inferior": re.compile(r"\b(?:inferior cluneal|ICN)\b", re.IGNORECASE),
 }
 
+# A question may also name a group by its position: "where does the lowest cluneal nerve come from?"
+_GROUP = r"(?:cluneal|ones?|nerves?|group|branch(?:es)?)\b"
+ASKED_SUBJECTS: dict[str, re.Pattern[str]] = {
+    name: re.compile(f"{pattern.pattern}|\\b(?:{words}) {_GROUP}", re.IGNORECASE)
+    for (name, pattern), words in zip(
+        SUBJECTS.items(), ("top|upper|uppermost|highest", "middle", "bottom|lower|lowest"), strict=True
+    )
+}
+
 
 @dataclass(frozen=True, slots=True)
 class FactType:
@@ -37,7 +46,9 @@ FACT_TYPES = (
         question=re.compile(
             # Where the nerves start, not any mention of roots: "a pinched nerve root in the
             # spine" is radiculopathy, and "emergency" is not "emerge".
-            r"\b(?:come from|comes from|coming from|originat\w*|aris(?:e|es|ing)|emerg(?:e|es)|"
+            # "What share of back pain comes from these nerves?" asks what the nerves cause.
+            r"\b(?:(?:come|comes|coming) from(?! (?:the |these |those |this |my )?(?:cluneal |superior |"
+            r"middle |inferior )?(?:nerves?|them)\b)|originat\w*|aris(?:e|es|ing)|emerg(?:e|es)|"
             r"start(?:s|ing)? (?:from|at|in)|branch(?:es)? (?:off|from)|"
             r"(?:which|what) (?:spinal |nerve |part of the )?(?:roots?|levels?|vertebra\w*|spine|"
             r"spinal nerves?)|(?:roots?|levels?) (?:do|does|are|is) (?:they|it|the\b))\b",
@@ -145,7 +156,7 @@ def find_disagreements(
     if not asked_facts:
         return []
     known = corpus_disagreements(units) if known is None else known
-    asked_subjects = [s for s, pattern in SUBJECTS.items() if pattern.search(question)]
+    asked_subjects = [s for s, pattern in ASKED_SUBJECTS.items() if pattern.search(question)]
     found: list[Disagreement] = []
     for fact in asked_facts:
         for subject in list(SUBJECTS) if fact.per_subject else [""]:

@@ -344,7 +344,7 @@ class TypedQuestion:
 class QuestionTypes:
     """The question-type table (``assistant/data/question_types.yaml``)."""
 
-    subject: frozenset[str]  # stemmed words that only name the documents' subject
+    subject: frozenset[str]  # stemmed words that only name the documents' subject, or link to it
     types: dict[str, QuestionType]
 
 
@@ -360,7 +360,8 @@ def load_question_types(path: Path = QUESTION_TYPES_FILE) -> QuestionTypes:
         )
         for name, entry in (raw.get("types") or {}).items()
     }
-    subject = frozenset(stem(w) for term in raw.get("subject", []) for w in words(str(term)))
+    named = [*raw.get("subject", []), *raw.get("linking", [])]
+    subject = frozenset(stem(w) for term in named for w in words(str(term)))
     return QuestionTypes(subject, types)
 
 

@@ -267,6 +267,7 @@ def test_a_percent_sign_is_a_searchable_word() -> None:
         ("how quickly does the test block work", ["speed"]),
         ("is there any proof core exercises help", ["evidence"]),
         ("where do the nerves come from", []),
+        ("what proportion of people with back pain have it", ["prevalence"]),
     ],
 )
 def test_question_types_are_recognised_in_any_wording(question: str, expected: list[str]) -> None:
@@ -280,6 +281,10 @@ def test_a_question_type_keeps_what_else_the_question_asks_without_the_subjects_
     assert [t.rest for t in question_types_in("is it common to feel numb after the injection?")] == [
         "feel numb injection"
     ]
+    # Words that only link the type to the subject are not a further question.
+    assert [
+        (t.name, t.rest) for t in question_types_in("how much back pain comes from the cluneal nerves")
+    ] == [("prevalence", "")]
 
 
 def test_question_types_recognise_the_form_of_their_answer() -> None:

@@ -119,10 +119,19 @@ def test_disagreement_on_what_makes_a_block_positive(fake_assistant: Any) -> Non
         "is this an emergency?",
         "what is the root cause of the pain?",
         "are long-distance runners more at risk of cluneal nerve entrapment?",
+        "what percentage of low back pain comes from these nerves?",
+        "how much back pain comes from the cluneal nerves",
     ],
 )
 def test_no_disagreement_when_the_question_is_not_about_the_fact(fake_assistant: Any, question: str) -> None:
     assert not fake_assistant.ask(question).disagreement
+
+
+def test_a_nerve_group_named_by_its_position_is_the_subject_asked(fake_assistant: Any) -> None:
+    # Only the superior nerves' levels differ between the documents; the lowest group is the
+    # inferior one, whose origin they agree on.
+    assert fake_assistant.ask("where do the top cluneal nerves come from?").disagreement
+    assert not fake_assistant.ask("where does the lowest cluneal nerve come from?").disagreement
 
 
 def test_follow_up_is_rewritten_with_the_earlier_subject(fake_assistant: Any) -> None:
