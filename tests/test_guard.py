@@ -1364,3 +1364,76 @@ def test_the_expected_numb_patch_after_a_procedure_is_routine(guard: Guard, mess
 )
 def test_numbness_of_the_whole_bottom_after_a_procedure_still_escalates(guard: Guard, message: str) -> None:
     assert guard.check(message).level == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("message", "rule"),
+    [
+        # Stroke signs (FAST), in the writer or someone close to them.
+        ("my husband's face has gone droopy on one side and he's not making sense", "stroke_fast"),
+        ("dad's words are coming out all jumbled since lunch and his lip is drooping", "stroke_fast"),
+        ("my speech is slurred and i suddenly can't lift my left arm", "stroke_fast"),
+        # Dialect and the patient's own words for retention.
+        ("when i go fur a wee i cannae feel it comin oot", "ces_urinary_retention"),
+        (
+            "been sat on the loo for twenty minutes this morning and nothing will come out",
+            "ces_urinary_retention",
+        ),
+        ("nothing came out even though I'm bursting", "ces_urinary_retention"),
+        # Saddle numbness told at length.
+        (
+            "the skin of my inner thighs, right where a bike saddle would touch, has gone sort of rubbery",
+            "ces_saddle_numbness",
+        ),
+        # Leg weakness in a clinician's or a carer's words.
+        ("EHL and ankle dorsiflexion now 4/5 on the left after the RF ablation", "motor_leg_weakness"),
+        ("since this morning my right leg won't lift off the bed", "motor_leg_weakness"),
+        # Crisis.
+        ("i am thinking to finish my life soon", "self_harm_ideation"),
+        ("heading to the railway after this, i don't see the point anymore", "self_harm_ideation"),
+        ("I've got the whole box of tablets lined up in front of me", "self_harm_means_in_hand"),
+        # Dangerous mechanisms.
+        ("got thrown from my pony at a canter five minutes ago and landed on my back", "trauma_high_energy"),
+        (
+            "a lorry going about 50 hit us at the lights just now, both cars are a write-off",
+            "trauma_high_energy",
+        ),
+    ],
+)
+def test_new_wordings_of_red_flags_escalate(guard: Guard, message: str, rule: str) -> None:
+    decision = guard.check(message)
+    assert decision.level == "emergency"
+    assert rule in decision.rule_ids
+
+
+@pytest.mark.parametrize(
+    ("message", "rule"),
+    [
+        ("had the big C in my bowel, now a new ache low in my back", "cancer_history"),
+        ("my CD4 count was low at the last clinic and my back has got worse all week", "immunosuppression"),
+        ("it's the same all night every night, no position helps", "night_pain"),
+        ("lying down makes no difference at all to the back pain any more", "night_pain"),
+        (
+            "my grandad is 90 and sat down hard on a step yesterday, he's got a sharp new pain in his back",
+            "trauma_minor_fragile",
+        ),
+    ],
+)
+def test_new_wordings_of_urgent_signs_get_same_day_care(guard: Guard, message: str, rule: str) -> None:
+    decision = guard.check(message)
+    assert decision.level == "urgent"
+    assert rule in decision.rule_ids
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I help out at a cancer research shop and the top of my buttock aches after lifting boxes",
+        "my uncle had a stroke back in the 80s and had a foot drop for the rest of his life; is this inherited?",
+        "I saw online that groin numbness with back pain is serious. I've none of that, just the sore spot",
+        "the dog was dragging its lead along the path and I twisted, now my cluneal spot aches",
+        "my face is red after the steroid jab but otherwise fine",
+    ],
+)
+def test_red_flag_words_in_another_sense_stay_routine(guard: Guard, message: str) -> None:
+    assert guard.check(message).level == "routine"
