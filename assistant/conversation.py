@@ -27,6 +27,13 @@ _ANAPHORA = frozenset(
     """it its it's this that these those they them their theirs there ones one same both each
     either former latter""".split()
 )
+# A person named earlier ("my partner has SCNE" ... "what should he avoid when he trains?") is
+# pointed at too, when the question does not name its own subject.
+_PERSON = frozenset("he she him his her hers himself herself".split())
+# Something the earlier turns named ("what were the numbers in the study?").
+_DEFINITE_BACK = re.compile(
+    r"\bthe (?:study|studies|research|trial|trials|paper|numbers|figures|results)\b", re.IGNORECASE
+)
 # Openers of a short follow-up ("why?", "is that normal?"); a longer question with one of them
 # may be a new subject.
 _FOLLOWUP_OPENERS = re.compile(
@@ -154,7 +161,9 @@ def is_followup(question: str, topical: set[str]) -> bool:
         return False
     tokens = words(question)
     own_topic = [w for w in content_words(question) if w in topical]
-    pointing = any(t in _ANAPHORA for t in tokens)
+    pointing = any(t in _ANAPHORA for t in tokens) or (
+        len(own_topic) < 2 and (any(t in _PERSON for t in tokens) or bool(_DEFINITE_BACK.search(question)))
+    )
     opener = bool(_FOLLOWUP_OPENERS.match(_ACKNOWLEDGED.sub("", question.strip())))
     short = len(content_words(question)) <= 2
     if _TIED_OPENERS.match(question.strip()):

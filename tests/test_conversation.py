@@ -270,3 +270,19 @@ def test_another_form_of_a_corpus_word_carries_the_subject() -> None:
     ]
     query = rewritten("Could that be making it worse for her?", history)
     assert "sits" in query.split("(", 1)[1]
+
+
+def test_a_person_named_earlier_makes_a_follow_up_of_a_question_about_them() -> None:
+    history = ["My wife was told she has superior cluneal nerve entrapment.", "She runs a lot."]
+    assert "cluneal" in rewritten("what should she steer clear of when she trains?", history)
+
+
+def test_a_person_in_a_question_naming_its_own_subject_is_not_a_follow_up() -> None:
+    history = ["what exercises help cluneal nerve pain?"]
+    question = "my GP said he would refer me for radiofrequency ablation of the cluneal nerves, how is the ablation done"
+    assert rewritten(question, history) == question
+
+
+def test_the_study_asked_about_is_the_one_named_earlier() -> None:
+    history = ["Is there evidence that core exercises help cluneal nerve pain?"]
+    assert "core" in rewritten("how big was the study?", history)

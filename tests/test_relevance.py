@@ -79,6 +79,9 @@ CLOSE = 0.5  # well above both similarity floors: only the word rules can declin
         "the stretch where you lie down and take one knee over the other way - how do I do it?",
         "the pain's now going below my knee. should I worry?",
         "Is a cluneal nerve block usually covered by insurance, and how long does the numbness last?",
+        # "Hands" in these is how something is done, not a body part asked about.
+        "how does the physio check it with their hands",
+        "is hands-on release better than injections",
     ],
 )
 def test_another_body_part_or_an_everyday_word_about_my_pain_is_not_declined(
@@ -106,6 +109,9 @@ def test_another_body_part_or_an_everyday_word_about_my_pain_is_not_declined(
         ("I've got a pinched nerve in my neck. What exercises should I do for it?", "other_condition"),
         ("I need the block again. Can you book me in?", "admin"),
         ("Hi, reception here - a patient's asking whether we take Bupa for the pain clinic. do we?", "admin"),
+        ("who is the best surgeon in Manchester for cluneal decompression", "admin"),
+        ("can you recommend a specialist near me", "admin"),
+        ("my hands tingle when I type, what exercises help my hands?", "other_condition"),
     ],
 )
 def test_other_conditions_and_clinic_business_are_declined(
