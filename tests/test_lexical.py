@@ -106,6 +106,10 @@ def test_normalise_strips_accents_and_apostrophes() -> None:
         ("will a shot help", {"injection", "block"}),
         ("a steroid shot in the butt", {"buttock", "injection", "corticosteroid"}),
         ("what happens if I just leave it?", {"lead to", "untreated"}),
+        ("do they use a scanner for the needle", {"ultrasound", "guided"}),
+        ("should I just wait and see", {"untreated", "ignoring"}),
+        ("the lowest cluneal nerve", {"inferior"}),
+        ("the doctor was prodding my back", {"palpation"}),
     ],
 )
 def test_lay_terms_expand_to_document_words(question: str, expected: set[str]) -> None:
