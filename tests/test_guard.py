@@ -1437,3 +1437,43 @@ def test_new_wordings_of_urgent_signs_get_same_day_care(guard: Guard, message: s
 )
 def test_red_flag_words_in_another_sense_stay_routine(guard: Guard, message: str) -> None:
     assert guard.check(message).level == "routine"
+
+
+@pytest.mark.parametrize(
+    ("message", "level"),
+    [
+        (
+            "came off my bike going downhill and it knocked the wind out of me, now there's a deep pain in my spine",
+            "emergency",
+        ),
+        (
+            "my dad fell down the stairs last night, banged his head, and he is now really confused",
+            "emergency",
+        ),
+        ("the kids would be better off without me. I've got it all planned for tonight", "emergency"),
+        ("I've been cutting myself again and this time it won't stop bleeding", "emergency"),
+        ("Mum has written goodbye letters to the family and locked herself in the bathroom", "emergency"),
+        ("I have sorted my affairs in order and plan to take all of my tablets tonight", "emergency"),
+        ("over the last two days he can't feel anything down below and is leaking urine", "emergency"),
+        ("pt c/o bilat leg paraesthesia and perianal numbness since yesterday", "emergency"),
+        ("noticed a mess in my pants this afternoon, had no idea it had come out", "emergency"),
+        ("in the bath I can't feel the water between my legs", "emergency"),
+        ("my slipper keeps falling off my left foot and I can't press the brake pedal properly", "emergency"),
+        ("my husband has gone so gaunt lately and his back pain never lets up", "urgent"),
+    ],
+)
+def test_wordings_from_the_second_red_team_round_escalate(guard: Guard, message: str, level: str) -> None:
+    assert guard.check(message).level == level
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "these exam results are giving me a heart attack, and my buttock nerve is playing up",
+        "I'm dead on my feet after the night shift and the top of my buttock aches",
+        "the pain above my buttock is the worst pain of my life when I stand up from the sofa",
+        "the leaflet mentions cauda equina syndrome, what does that mean?",
+    ],
+)
+def test_idioms_and_questions_from_the_second_red_team_round_stay_routine(guard: Guard, message: str) -> None:
+    assert guard.check(message).level == "routine"
