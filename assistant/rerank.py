@@ -15,6 +15,8 @@ question to the next):
 - ``sentence_terms``: the largest share of the question's terms, weighted by rarity, in one sentence;
 - ``passage_terms``: that share in the whole passage;
 - ``typed``: whether the passage has the form the question's type asks for ("14 % of").
+  Such passages keep their fused place (see ``Reranker.rerank``), so at answer time this
+  feature shifts every other candidate alike; in training it keeps them from skewing the rest.
 
 The weights live in ``assistant/data/reranker.json``, written by ``python -m evals.train_reranker``
 from the eval cases, with the leave-one-batch-out figures that justify them.
