@@ -156,7 +156,8 @@ def summarise(run: EvalRun) -> dict[str, Any]:
     metrics: dict[str, float | None] = {}
 
     # Retrieval, on the query the pipeline searched with (follow-ups rewritten).
-    modes = ("bm25", "dense", "hybrid", "reranked")
+    from evals.run import RETRIEVAL_MODES as modes  # the modes the run ranked with
+
     retrieval = {
         "all": retrieval_table(run.retrieval, modes),
         "answerable": retrieval_table([r for r in run.retrieval if r.kind == "answerable"], modes),
