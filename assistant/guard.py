@@ -265,10 +265,11 @@ class Guard:
         ordered = sorted(rules, key=lambda r: -SEVERITY[r.level])
         categories = tuple(dict.fromkeys(r.category for r in ordered))
         return TriageDecision(
-            level, tuple(r.rule_id for r in rules), categories, self._alert(level, categories)
+            level, tuple(r.rule_id for r in rules), categories, self.alert(level, categories)
         )
 
-    def _alert(self, level: str, categories: Sequence[str]) -> str:
+    def alert(self, level: str, categories: Sequence[str]) -> str:
+        """The fixed alert text for a level and the categories of the signs found."""
         texts = self._messages
         parts = [texts[f"{level}_heading"], *(texts["reasons"][c] for c in categories), texts["footer"]]
         return "\n\n".join(p.replace("{emergency_number}", self.emergency_number_text) for p in parts)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,14 @@ from assistant import answer as compose
 from assistant import prompts
 from assistant.audit import AuditLog
 from assistant.chunk import chunk_corpus
-from assistant.conversation import Turn, parse_history, rewrite, user_messages, validate_question
+from assistant.conversation import (
+    MAX_QUESTION_CHARS,
+    Turn,
+    parse_history,
+    rewrite,
+    user_messages,
+    validate_question,
+)
 from assistant.disagreement import corpus_disagreements, find_disagreements
 from assistant.embed import make_embedder
 from assistant.guard import Guard, TriageDecision
@@ -29,12 +37,14 @@ from assistant.relevance import RelevanceGate
 from assistant.rerank import Reranker
 from assistant.retrieve import HybridSearch, Mode
 from assistant.scope import classify
+from assistant.screen import RULE_ID, RedFlagScreen
 from assistant.settings import Settings
 from assistant.store import IndexStatus, SyncReport, VectorIndex
 from assistant.units import UnitIndex
 
 log = logging.getLogger(__name__)
 
+VECTOR_CACHE_SIZE = 64
 SMALL_TALK = {"greeting": prompts.GREETING, "thanks": prompts.THANKS, "goodbye": prompts.GOODBYE}
 
 
@@ -86,8 +96,9 @@ class Assistant:
         self.settings = settings
         self.corpus = Corpus(documents := load_corpus(settings.corpus_dir), chunk_corpus(documents))
         self.embeddings = embeddings if embeddings is not None else make_embedder(settings.embedder)
-        model = getattr(self.embeddings, "name", type(self.embeddings).__name__)
-        self.index = VectorIndex(settings, self.embeddings, model)
+        self.embedding_model: str = getattr(self.embeddings, "name", type(self.embeddings).__name__)
+        self._vector_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.index = VectorIndex(settings, self.embeddings, self.embedding_model)
         if not self.index.is_current(self.corpus.chunks):
             state = "missing" if self.index.status() is None else "out of date"
             log.warning("Index %s at %s: building it now.", state, self.index.location)
@@ -111,6 +122,7 @@ class Assistant:
         self.topical = self.vocabulary | {stem(w) for w in self.vocabulary}
         self.gate = RelevanceGate(self.vocabulary)
         self.guard = Guard(emergency_number_text=settings.emergency_number_text)
+        self.screen = self._load_screen()
         self.audit = AuditLog(settings.audit_log, store_text=settings.audit_store_text)
         self.generator: Any = None
         if settings.generator != "extractive":
@@ -118,6 +130,20 @@ class Assistant:
 
             self.generator = make_generator(settings, self)
         log.info("Assistant ready in %.1fs.", time.perf_counter() - started)
+
+    def _load_screen(self) -> RedFlagScreen | None:
+        """The learned red-flag screen, when it is on and fitted for this embedding model."""
+        if not self.settings.redflag_screen:
+            return None
+        screen = RedFlagScreen.load()
+        if screen.model != self.embedding_model:
+            log.info(
+                "Red-flag screen off: its weights are for %s, the embedder is %s.",
+                screen.model,
+                self.embedding_model,
+            )
+            return None
+        return screen
 
     def _chunk_vectors(self) -> np.ndarray:
         ids = [c.chunk_id for c in self.corpus.chunks]
@@ -131,7 +157,25 @@ class Assistant:
 
     def embed(self, text: str) -> np.ndarray:
         """A query's unit-length embedding."""
-        return np.asarray(self.embeddings.embed_query(text), dtype=np.float32)
+        return self.embed_many([text])[0]
+
+    def embed_many(self, texts: list[str]) -> np.ndarray:
+        """Unit-length embeddings of texts, one forward pass for those not embedded lately.
+
+        The red-flag screen embeds a message before the answer stage embeds the same text as
+        its query: the last ``VECTOR_CACHE_SIZE`` texts are remembered, so that costs one pass.
+        """
+        known = {t: self._vector_cache[t] for t in texts if t in self._vector_cache}
+        missing = list(dict.fromkeys(t for t in texts if t not in known))
+        if missing:
+            vectors = np.asarray(self.embeddings.embed_documents(missing), dtype=np.float32)
+            known.update(zip(missing, vectors, strict=True))
+        for text in texts:
+            self._vector_cache[text] = known[text]
+            self._vector_cache.move_to_end(text)
+        while len(self._vector_cache) > VECTOR_CACHE_SIZE:
+            self._vector_cache.popitem(last=False)
+        return np.stack([known[t] for t in texts])
 
     def embed_question(self, query: str) -> tuple[np.ndarray, np.ndarray]:
         """The question's own embedding, and the one dense search uses (lay terms spelt out).
@@ -145,7 +189,7 @@ class Assistant:
         if searched == query:
             vector = self.embed(query)
             return vector, vector
-        both = np.asarray(self.embeddings.embed_documents([query, searched]), dtype=np.float32)
+        both = self.embed_many([query, searched])
         return both[0], both[1]
 
     def retrieve(
@@ -178,7 +222,7 @@ class Assistant:
         turns = parse_history(history)
         raw = question if isinstance(question, str) else None
         # The guard sees every message first, even one too long to answer.
-        decision = self.guard.check(raw or "", user_messages(turns)) if raw is not None else None
+        decision = self.triage(raw, user_messages(turns)) if raw is not None else None
         try:
             text = validate_question(question)
         except Exception:
@@ -191,6 +235,27 @@ class Assistant:
         result = self._answer(text, turns)
         result.timings_ms["total"] = (time.perf_counter() - started) * 1000
         return result
+
+    def triage(self, message: str, history: Sequence[str] = ()) -> TriageDecision:
+        """The guard's rules, then (if they find nothing) the learned red-flag screen.
+
+        The screen reads only the new message (a red flag raised earlier in the conversation
+        was escalated when it was said, and the rules keep it raised), and skips small talk.
+        """
+        decision = self.guard.check(message, history)
+        if decision.level != "routine" or self.screen is None or not message.strip():
+            return decision
+        if classify(message).intent in SMALL_TALK:  # "thank you, goodbye!" needs no second look
+            return decision
+        verdict = self.screen.check(message[:MAX_QUESTION_CHARS], self.embed_many)
+        if verdict.level == "routine":
+            return decision
+        return TriageDecision(
+            verdict.level,
+            (RULE_ID,),
+            (verdict.category,),
+            self.guard.alert(verdict.level, [verdict.category]),
+        )
 
     def _escalate(self, decision: TriageDecision, text: str, started: float) -> Answer:
         self.audit.record(decision, text)

@@ -92,6 +92,12 @@ class Settings:
         default=20.0,
         metadata=_desc("Seconds before a generative backend is abandoned for the extractive answer."),
     )
+    redflag_screen: bool = field(
+        default=True,
+        metadata=_desc(
+            "Second look by the learned red-flag screen at messages the rules call routine (off: rules only)."
+        ),
+    )
     emergency_number_text: str = field(
         default="your local emergency number (911 in the US)",
         metadata=_desc("How the emergency number is named in urgent-care messages."),
