@@ -29,7 +29,10 @@ from assistant.records import TriageLevel
 RULES_PATH = Path(__file__).resolve().parent / "data" / "red_flags.yaml"
 SEVERITY: dict[str, int] = {"routine": 0, "urgent": 1, "emergency": 2}
 CATEGORIES: dict[str, tuple[str, ...]] = {
-    "emergency": ("cauda_equina", "motor_weakness", "self_harm", "cardiorespiratory", "stroke", "severe_trauma"),
+    "emergency": (
+        "cauda_equina", "motor_weakness", "self_harm", "overdose", "cardiorespiratory", "stroke",
+        "severe_trauma",
+    ),
     "urgent": (
         "infection", "post_procedure", "trauma", "cancer", "weight_loss", "immunosuppression",
         "night_pain", "spreading_numbness",

@@ -1398,6 +1398,22 @@ def test_numbness_of_the_whole_bottom_after_a_procedure_still_escalates(guard: G
             "a lorry going about 50 hit us at the lights just now, both cars are a write-off",
             "trauma_high_energy",
         ),
+        # Held-out red-team sets 22 and 23, in other words.
+        ("only a few drops come out though my bladder feels full", "ces_urinary_retention"),
+        ("scan showed 750 ml residual and no urge to void", "ces_urinary_retention"),
+        ("keep finding my pants are damp and I never felt it happen", "ces_incontinence"),
+        ("I can't feel the seat under my bottom any more", "ces_saddle_numbness"),
+        ("my leg is getting weaker by the hour", "motor_leg_weakness"),
+        ("since yesterday I can't lift my toes up off the floor", "motor_leg_weakness"),
+        ("her smile has gone lopsided and she can't find the words", "stroke_fast"),
+        ("his arm went heavy and useless ten minutes ago", "stroke_fast"),
+        ("my back feels like it's being torn apart", "vascular_aneurysm"),
+        ("mum has gone a grey colour and the back pain is suddenly worse", "vascular_aneurysm"),
+        ("I think I've taken about 30 tablets since this morning but I feel ok", "overdose_taken"),
+        ("my toddler got into my tramadol and is very sleepy", "overdose_taken"),
+        ("honestly if a bus hit me I wouldn't care", "self_harm_ideation"),
+        ("slipped off the scaffold at work, landed flat on my back and my legs feel tingly", "trauma_severe"),
+        ("got rear-ended on the motorway at 70 earlier, my back is killing me", "trauma_high_energy"),
     ],
 )
 def test_new_wordings_of_red_flags_escalate(guard: Guard, message: str, rule: str) -> None:
@@ -1417,6 +1433,7 @@ def test_new_wordings_of_red_flags_escalate(guard: Guard, message: str, rule: st
             "my grandad is 90 and sat down hard on a step yesterday, he's got a sharp new pain in his back",
             "trauma_minor_fragile",
         ),
+        ("tingling began in one foot on Sunday and now it's in both legs", "spreading_numbness"),
     ],
 )
 def test_new_wordings_of_urgent_signs_get_same_day_care(guard: Guard, message: str, rule: str) -> None:
@@ -1433,6 +1450,10 @@ def test_new_wordings_of_urgent_signs_get_same_day_care(guard: Guard, message: s
         "I saw online that groin numbness with back pain is serious. I've none of that, just the sore spot",
         "the dog was dragging its lead along the path and I twisted, now my cluneal spot aches",
         "my face is red after the steroid jab but otherwise fine",
+        "feverish excitement here, my surgery date came through! What do I pack?",
+        "I've got decorating fever and overdid the painting, the top of my bum aches",
+        "had a kidney infection with a temperature last year, sorted with antibiotics and been fine since",
+        "I'm on methotrexate and my cluneal ache has been the same for years, nothing new",
     ],
 )
 def test_red_flag_words_in_another_sense_stay_routine(guard: Guard, message: str) -> None:
