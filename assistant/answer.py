@@ -179,7 +179,23 @@ def _complete_announcements(
 
 
 def _redundant(unit_index: UnitIndex, a: int, b: int) -> bool:
-    return float(unit_index.vectors[a] @ unit_index.vectors[b]) >= REDUNDANT_COSINE
+    """Whether two units say the same thing: close in meaning, about the same nerves and numbers.
+
+    "The most commonly damaged ... is the Superior Cluneal Nerve group" and "Injury to the
+    Inferior Cluneal Nerve is the next most common" are close in meaning (cosine 0.86) but
+    answer "which one is hurt most?" differently, so both may be quoted.
+    """
+    if float(unit_index.vectors[a] @ unit_index.vectors[b]) < REDUNDANT_COSINE:
+        return False
+    return _specifics(unit_index.tokens[a]) == _specifics(unit_index.tokens[b])
+
+
+# Words that tell apart statements otherwise alike: the nerve groups, and numbers.
+_GROUPS = frozenset({"superior", "middl", "middle", "inferior", "scn", "mcn", "icn"})
+
+
+def _specifics(tokens: set[str]) -> frozenset[str]:
+    return frozenset(t for t in tokens if t in _GROUPS or any(c.isdigit() for c in t))
 
 
 def number_citations(

@@ -27,8 +27,10 @@ STOPWORDS = frozenset(
     this those through to too under until up very was we were what when where which while who
     whom why will with would you your yours yourself yourselves im ive id dont doesnt cant get
     got getting also really still much many like ok okay please thanks hi hello lot bit thing
-    things kind sort anyone someone something anything one ones""".split()
+    things kind sort anyone someone something anything one ones normally""".split()
 )
+# "normally" asks how often ("is it normally on one side?"), but stems to "normal", the word of
+# normal scans and exams: it is a stop word.
 # Words that judge rather than name a topic ("is walking good or bad for it?"): in a question
 # they count little, or "good-to-excellent outcomes" answers a question about walking.
 JUDGEMENT_WORDS = frozenset({"good", "bad", "great", "fine", "best", "ok", "okay"})

@@ -31,7 +31,7 @@ from assistant.disagreement import corpus_disagreements, find_disagreements
 from assistant.embed import make_embedder
 from assistant.guard import Guard, TriageDecision
 from assistant.ingest import load_corpus
-from assistant.lexical import BM25Index, dense_query, stem, words
+from assistant.lexical import BM25Index, dense_query, load_lay_terms, stem, words
 from assistant.records import Answer, Chunk, Citation, Document, Passage
 from assistant.relevance import RelevanceGate
 from assistant.rerank import Reranker
@@ -39,6 +39,7 @@ from assistant.retrieve import HybridSearch, Mode
 from assistant.scope import classify
 from assistant.screen import RULE_ID, RedFlagScreen
 from assistant.settings import Settings
+from assistant.spelling import EnglishWords, QuerySpeller
 from assistant.store import IndexStatus, SyncReport, VectorIndex
 from assistant.units import UnitIndex
 
@@ -121,6 +122,7 @@ class Assistant:
         # The corpus's words and their stems: a follow-up's subject may use another form of one.
         self.topical = self.vocabulary | {stem(w) for w in self.vocabulary}
         self.gate = RelevanceGate(self.vocabulary)
+        self.speller = self._make_speller()
         self.guard = Guard(emergency_number_text=settings.emergency_number_text)
         self.screen = self._load_screen()
         self.audit = AuditLog(settings.audit_log, store_text=settings.audit_store_text)
@@ -130,6 +132,11 @@ class Assistant:
 
             self.generator = make_generator(settings, self)
         log.info("Assistant ready in %.1fs.", time.perf_counter() - started)
+
+    def _make_speller(self) -> QuerySpeller:
+        """Corrects questions' misspelt words to corpus words (English words are left alone)."""
+        known = EnglishWords(self.topical | {w for key in load_lay_terms() for w in key})
+        return QuerySpeller((w for c in self.corpus.chunks for w in words(c.text)), known, stem)
 
     def _load_screen(self) -> RedFlagScreen | None:
         """The learned red-flag screen, when it is on and fitted for this embedding model."""
@@ -276,7 +283,7 @@ class Assistant:
             return Answer(answer=prompts.DECLINE, abstained=True, intent="out_of_scope")
         if intent == "other_language":
             return Answer(answer=prompts.OTHER_LANGUAGE, abstained=True, intent="out_of_scope")
-        query = rewrite(text, turns, self.topical)
+        query = self.speller.correct(rewrite(text, turns, self.topical))
         t0 = time.perf_counter()
         vector, search_vector = self.embed_question(query)
         t1 = time.perf_counter()

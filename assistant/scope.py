@@ -52,6 +52,7 @@ _TASK = re.compile(
     r"tell me a)\b.{0,40}?\b(?:poem|haiku|song|story|joke|essay|code|script|program|function|"
     r"python|javascript|sql|html|limerick|rap|recipe|letter|email|tweet|lyrics)s?\b"
     r"|\b(?:poem|haiku|limerick|joke|song|story|recipe)\b.{0,20}\babout\b"
+    r"|\b(?:give|send|show|find|got|have) (?:me |us )?(?:a |an |any |some )?(?:good |nice |easy |quick )?recipes?\b"
     r"|\b(?:python|javascript|sql|regex|bash)\b.{0,30}\b(?:code|script|function|query)\b"
     r"|^\s*(?:please\s+)?translate\b|\btranslate (?:this|that|it|into|to)\b",
     re.IGNORECASE,
@@ -59,13 +60,15 @@ _TASK = re.compile(
 # Shopping advice ("the best office chair brand", "where can I buy ..."): not in the documents.
 _SHOPPING = re.compile(
     r"\b(?:brand|brands)\b|\b(?:where|what|which) (?:can|should|do) (?:i|we) buy\b"
-    r"|\bbest \w+(?: \w+)? (?:to|i can|i should) buy\b|\b(?:amazon|ebay|cheapest)\b",
+    r"|\b(?:best|better) (?:\w+ ){0,3}(?:to|i can|i should) buy\b|\b(?:amazon|ebay|cheapest)\b",
     re.IGNORECASE,
 )
 # Decisions that belong to the patient and their clinician.
 _PERSONAL = re.compile(
     r"\bhow (?:much|many|often)\b.{0,40}\b(?:take|use|(?:should|can|could|do|may|must) i have|mg|milligrams?|pills?|tablets?|doses?)\b"
     r"|\b(?:what|which|right|correct|safe|max(?:imum)?|recommended)\s+(?:dose|dosage|amount)\b"
+    # "How much ibuprofen can I give him?": a dose for someone in the writer's care.
+    r"|\bhow (?:much|many)\b.{0,40}\b(?:can|should|could|do|may|must) (?:i|we) give\b"
     r"|\b(?:dose|dosage)\b.{0,30}\b(?:should|for me|do i|can i)\b"
     r"|\b\d+\s*(?:mg|milligrams?|mcg)\b"
     r"|\bshould i (?:take|stop|start|quit|keep taking|increase|double|lower|reduce|up|come off|"

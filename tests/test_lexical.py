@@ -304,3 +304,10 @@ def test_words_that_judge_count_little_in_a_question() -> None:
     weights = weighted_query("is walking good or bad for it")
     assert weights[stem("walking")] == 1.0
     assert weights["good"] < 0.5 and weights["bad"] < 0.5
+
+
+def test_normally_asks_how_often_and_is_not_the_word_normal() -> None:
+    from assistant.lexical import tokenize
+
+    assert "normal" not in tokenize("is it normally on both sides?")
+    assert "normal" in tokenize("my scan was normal")

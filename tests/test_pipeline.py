@@ -274,3 +274,12 @@ def test_a_question_type_asked_about_something_else_does_not_bring_the_types_pas
     passages = real_assistant.retrieve("is it common to feel numb after the injection?", k=4)
     assert not any("type" in p.ranks for p in passages)
     assert not any("14 % of" in p.chunk.text for p in passages)
+
+
+@pytest.mark.slow
+def test_sentences_alike_but_about_different_nerves_are_both_quoted(real_assistant: Any) -> None:
+    # "The most commonly damaged ... is the Superior Cluneal Nerve group" and "Injury to the
+    # Inferior Cluneal Nerve is the next most common" are close in meaning, not redundant.
+    answer = real_assistant.ask("Which of the three cluneal nerves gets hurt most often?")
+    quoted = " ".join(q for c in answer.citations for q in c.quotes)
+    assert "most commonly damaged of the Cluneal Nerves is the Superior" in quoted

@@ -47,6 +47,8 @@ def test_small_talk_is_recognised(message: str, intent: str) -> None:
         "tell me a joke",
         "what's the best office chair brand",
         "where can i buy a good mattress",
+        "For my back, is an Aeron or a Leap the better office chair to buy?",
+        "Can you give me a recipe for a turmeric smoothie?",
     ],
 )
 def test_requests_outside_the_assistants_job_are_tasks(message: str) -> None:
@@ -86,6 +88,7 @@ def test_requests_outside_the_assistants_job_are_tasks(message: str) -> None:
         "can i put capsaicin cream on and a lidocaine patch on top at the same time, same spot?",
         "The patch box says 12 hours on but can I just leave it on day and night?",
         "Based on what I've told you, do I need a nerve block or is physio enough for me?",
+        "My 12 year old's buttock hurts after football. How much ibuprofen can I give him?",
     ],
 )
 def test_personal_medical_decisions_are_deferred(message: str) -> None:
@@ -111,6 +114,7 @@ def test_personal_medical_decisions_are_deferred(message: str) -> None:
         "do you think the pain will go away",
         "what's the evidence for capsaicin cream",
         "can I use ice as well as heat",
+        "how much relief can I expect the block to give",
     ],
 )
 def test_ordinary_questions_are_questions(message: str) -> None:
