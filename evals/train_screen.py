@@ -40,6 +40,7 @@ from evals.dataset import load_cases
 from evals.train_reranker import _commit, fit_logistic
 
 LEVEL_RANK = {"routine": 0, "urgent": 1, "emergency": 2}
+SELF_HARM_CATEGORIES = frozenset({"self_harm", "passive_ideation"})  # the crisis-line reason
 
 
 @dataclass
@@ -68,7 +69,7 @@ def collect(embed: Any) -> Examples:
     for case in cases.triage:
         rows.append(
             (case["id"], case["message"], "triage", LEVEL_RANK[case["expect"]],
-             case["category"] == "self_harm", _batch(case))
+             case["category"] in SELF_HARM_CATEGORIES, _batch(case))
         )  # fmt: skip
     for case in [*cases.answerable, *cases.followups, *cases.scope]:
         rows.append((case["id"], case["question"], "ordinary", 0, False, _batch(case)))
