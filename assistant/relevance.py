@@ -189,6 +189,8 @@ class RelevanceGate:
             # "What happens if I just leave it?" is far from every passage in meaning (0.18),
             # but every word is known and "leave it" is one of the lay table's idioms.
             return None
+        if own and dense >= DENSE_FLOOR_KNOWN_WORDS and _mentions(tokens, self.terms["course"]):
+            return None  # how "it" behaves: "why is it worse after standing at the till all shift?"
         if dense < DENSE_FLOOR and not (dense >= DENSE_FLOOR_KNOWN_WORDS and coverage >= 1.0):
             return "unrelated"
         if dense < DENSE_WEAK and not on_topic and coverage < COVERAGE_WEAK:

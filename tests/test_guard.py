@@ -1454,6 +1454,7 @@ def test_new_wordings_of_urgent_signs_get_same_day_care(guard: Guard, message: s
         "I've got decorating fever and overdid the painting, the top of my bum aches",
         "had a kidney infection with a temperature last year, sorted with antibiotics and been fine since",
         "I'm on methotrexate and my cluneal ache has been the same for years, nothing new",
+        "the surgeon might cut the nerve: will I be left with a numb bum after?",
     ],
 )
 def test_red_flag_words_in_another_sense_stay_routine(guard: Guard, message: str) -> None:

@@ -125,3 +125,25 @@ def test_a_vague_everyday_question_about_the_course_of_it_is_answered(fake_assis
     question = "what happens if i just ignore it and hope it goes away on its own"
     assert fake_assistant.gate.coverage(question) >= COVERAGE_WEAK
     assert fake_assistant.gate.reason_to_decline(question, (DENSE_FLOOR + DENSE_WEAK) / 2) is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Why is it so much worse on long motorway drives or after I've been stood up at the till all shift?",
+        "It's waking me up at night now. Is that a reason to get it looked at properly?",
+    ],
+)
+def test_how_the_patients_own_pain_behaves_is_answered_further_out(
+    fake_assistant: Any, question: str
+) -> None:
+    dense = (DENSE_FLOOR + DENSE_FLOOR_KNOWN_WORDS) / 2
+    assert fake_assistant.gate.reason_to_decline(question, dense) is None
+
+
+def test_a_distant_question_without_the_patients_own_pain_is_still_declined(fake_assistant: Any) -> None:
+    dense = (DENSE_FLOOR + DENSE_FLOOR_KNOWN_WORDS) / 2
+    assert (
+        fake_assistant.gate.reason_to_decline("why is traffic worse on long motorway drives", dense)
+        == "unrelated"
+    )
