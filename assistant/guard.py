@@ -52,6 +52,7 @@ _REGEX_CUES = frozenset(
     {
         "negation", "third_party", "relay", "informational", "personal_report",
         "personal_back_reference", "acute_onset", "close_person", "asked_about", "denied_all", "claimed_later",
+        "pet",
     }
 )  # fmt: skip
 # Another person's pronouns read as the patient's, for a carer's report of a new sign.
@@ -361,6 +362,8 @@ class Guard:
         """
         if not (self._re["third_party"].search(text) and self._re["acute_onset"].search(text)):
             return None
+        if self._re["pet"].search(text):
+            return None  # "my dog has suddenly gone wobbly on his back legs": for the vet
         swapped = _swap_person(text)
         return swapped if swapped != text else None
 

@@ -1414,6 +1414,10 @@ def test_numbness_of_the_whole_bottom_after_a_procedure_still_escalates(guard: G
         ("honestly if a bus hit me I wouldn't care", "self_harm_ideation"),
         ("slipped off the scaffold at work, landed flat on my back and my legs feel tingly", "trauma_severe"),
         ("got rear-ended on the motorway at 70 earlier, my back is killing me", "trauma_high_energy"),
+        ("OT note: new retention since this morning, scan 700 ml", "ces_urinary_retention"),
+        ("a ripping feeling through my back and a throbbing lump near my belly button", "vascular_aneurysm"),
+        ("I've stopped my insulin on purpose and I'm done", "self_harm_ideation"),
+        ("the rifle is upstairs and I keep thinking I'll use it on myself", "self_harm_ideation"),
     ],
 )
 def test_new_wordings_of_red_flags_escalate(guard: Guard, message: str, rule: str) -> None:
@@ -1455,6 +1459,11 @@ def test_new_wordings_of_urgent_signs_get_same_day_care(guard: Guard, message: s
         "had a kidney infection with a temperature last year, sorted with antibiotics and been fine since",
         "I'm on methotrexate and my cluneal ache has been the same for years, nothing new",
         "the surgeon might cut the nerve: will I be left with a numb bum after?",
+        "our old spaniel has suddenly started wetting his bed this morning; unrelated, is heat ok for my back?",
+        "my legs went to jelly in my driving test, anyway does sitting make cluneal pain worse?",
+        "my sister nearly had a heart attack at the price of the scan",
+        "had breast cancer five years ago, all clear, no new pain or symptoms at all, same old hip niggle",
+        "I self-catheterise as I always have, stable for years; which cushion helps buttock pain?",
     ],
 )
 def test_red_flag_words_in_another_sense_stay_routine(guard: Guard, message: str) -> None:
