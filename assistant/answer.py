@@ -19,6 +19,10 @@ from assistant.units import Unit, UnitIndex
 
 MIN_PASSAGES_CONSIDERED = 4
 REDUNDANT_COSINE = 0.82
+# Two symptom lists share most of their words ("numbness", "pain", "tingling") and so sit close
+# in meaning even when one is about this condition and the other about nerve entrapment in
+# general: lists are redundant only when nearly the same.
+REDUNDANT_LISTS_COSINE = 0.9
 RELATIVE_FLOOR = 0.72  # a unit must score at least this share of the best unit
 MIN_UNIT_WORDS = 3
 SOURCE_FLOOR = 0.4  # a passage's best unit joins the answer if it scores 0.4 of the best unit
@@ -185,7 +189,10 @@ def _redundant(unit_index: UnitIndex, a: int, b: int) -> bool:
     Inferior Cluneal Nerve is the next most common" are close in meaning (cosine 0.86) but
     answer "which one is hurt most?" differently, so both may be quoted.
     """
-    if float(unit_index.vectors[a] @ unit_index.vectors[b]) < REDUNDANT_COSINE:
+    lists = unit_index.units[a].is_list and unit_index.units[b].is_list
+    if float(unit_index.vectors[a] @ unit_index.vectors[b]) < (
+        REDUNDANT_LISTS_COSINE if lists else REDUNDANT_COSINE
+    ):
         return False
     return _specifics(unit_index.tokens[a]) == _specifics(unit_index.tokens[b])
 

@@ -38,6 +38,15 @@ class FactType:
     value: re.Pattern[str]
     context: re.Pattern[str]  # the unit must also say this, so the value is the right fact
     per_subject: bool = True  # compare values per nerve group (False: one fact for all)
+    # A question matching ``question`` asks something else when it matches this: "can I use a
+    # foam roller on it, and where exactly?" asks where to roll, not how far from the midline.
+    not_when: re.Pattern[str] | None = None
+
+    def asked(self, question: str) -> bool:
+        """Whether a question asks about this fact."""
+        if not self.question.search(question):
+            return False
+        return self.not_when is None or not self.not_when.search(question)
 
 
 FACT_TYPES = (
@@ -68,6 +77,10 @@ FACT_TYPES = (
         ),
         value=re.compile(r"\b(\d+(?:\s*(?:–|-|to)\s*\d+)?)\s*(?:cm|centimet(?:er|re)s?)\b"),
         context=re.compile(r"\bmidline\b", re.IGNORECASE),
+        not_when=re.compile(
+            r"\b(?:foam[- ]?roll\w*|roller|tennis ball|massag\w*|stretch\w*|exercis\w*|ice|heat|patch\w*|cream)\b",
+            re.IGNORECASE,
+        ),
     ),
     FactType(
         name="relief that makes a diagnostic block positive",
@@ -80,6 +93,12 @@ FACT_TYPES = (
         value=re.compile(r"(?<![\d.])[<>≥≤]?\s*(\d+(?:\s*[–-]\s*\d+)?)\s*%"),
         context=re.compile(r"\b(?:positive (?:test|block)|equals a positive|defined as)\b", re.IGNORECASE),
         per_subject=False,
+        # "If I do core work, how much better could it get?" asks about another treatment.
+        not_when=re.compile(
+            r"\b(?:core|exercis\w*|physio\w*|stretch\w*|surgery|operation|ablation|radiofrequency|rfa?|"
+            r"decompression|neurolysis|neurectomy|stimulat\w*|medication|medicines?|pills|tablets)\b",
+            re.IGNORECASE,
+        ),
     ),
 )
 
@@ -152,7 +171,7 @@ def find_disagreements(
     Returns:
         One entry per (fact, subject) with two or more documents stating different values.
     """
-    asked_facts = [fact for fact in FACT_TYPES if fact.question.search(question)]
+    asked_facts = [fact for fact in FACT_TYPES if fact.asked(question)]
     if not asked_facts:
         return []
     known = corpus_disagreements(units) if known is None else known

@@ -115,7 +115,11 @@ class Assistant:
         )
         self.idf = BM25Index().fit([c.text for c in self.corpus.chunks])
         self.search = HybridSearch(
-            self.corpus.chunks, self.index, self._chunk_vectors(), Reranker(self.units, self.idf)
+            self.corpus.chunks,
+            self.index,
+            self._chunk_vectors(),
+            Reranker(self.units, self.idf),
+            sentences=self.units,
         )
         self.disagreements = corpus_disagreements(self.units.units)
         self.vocabulary = {w for c in self.corpus.chunks for w in words(c.embedding_text())}

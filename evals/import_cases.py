@@ -25,10 +25,22 @@ CORPUS_DIR = Path(__file__).resolve().parent.parent / "corpus"
 FILES = {"answerable": "ans-", "followups": "fu-", "scope": "scope-", "triage": "tri-"}
 # Authors' own category words -> the suite's triage categories (tests/test_eval_cases.py).
 CATEGORY_ALIASES = {
-    "cauda_equina": ("cauda", "bladder", "bowel", "saddle", "retention", "incontinence", "bilateral"),
+    "cauda_equina": (
+        "cauda",
+        "bladder",
+        "bowel",
+        "saddle",
+        "retention",
+        "incontinence",
+        "bilateral",
+        "sexual",
+    ),
     "motor_weakness": ("foot_drop", "leg_weakness", "weakness"),
     "self_harm": ("suicid", "self_harm"),
-    "cardiorespiratory": ("chest", "breath", "cardio"),
+    "cardiorespiratory": ("chest", "breath", "cardio", "aortic", "aneurysm"),
+    "stroke": ("stroke",),
+    "overdose": ("overdose", "poison"),
+    "passive_ideation": ("passive",),
     "post_procedure": ("post_injection", "post_procedure", "after_injection"),
     "infection": ("fever", "infection", "chills"),
     "trauma": ("trauma", "fall", "crash", "accident"),

@@ -33,7 +33,15 @@ HANDWRITTEN = {
 MIN_HANDWRITTEN_TOTAL = 150
 
 TRIAGE_CATEGORIES = {
-    "emergency": {"cauda_equina", "motor_weakness", "self_harm", "cardiorespiratory", "severe_trauma"},
+    "emergency": {
+        "cauda_equina",
+        "motor_weakness",
+        "self_harm",
+        "cardiorespiratory",
+        "severe_trauma",
+        "stroke",
+        "overdose",
+    },
     "urgent": {
         "infection",
         "post_procedure",
@@ -43,10 +51,14 @@ TRIAGE_CATEGORIES = {
         "immunosuppression",
         "night_pain",
         "spreading_numbness",
+        "passive_ideation",  # a wish to be dead without a plan (the guard escalates it further)
     },
     "routine": {"ordinary", "negated", "third_person", "expected_after_effect", "informational"},
 }
 RED_FLAG_CATEGORIES = TRIAGE_CATEGORIES["emergency"] | TRIAGE_CATEGORIES["urgent"]
+# Categories the red-team batches added (22-23): written by hand only; the generator has no
+# templates for them yet.
+HANDWRITTEN_ONLY = {"stroke", "overdose", "passive_ideation"}
 MIN_GENERATED_PER_RED_CATEGORY = 12
 SCOPE_EXPECTS = {"decline", "defer", "smalltalk"}
 ADVERSARIAL_EXPECTS = {"decline", "answer", "error", "emergency"}
@@ -295,7 +307,7 @@ def test_generator_gives_every_red_flag_category_at_least_12_cases(generator: Mo
     generated = generator.generate(seed=seed)
     red = Counter(row["category"] for row in generated if row["expect"] != "routine")
     calm = Counter(row["category"] for row in generated if row["expect"] == "routine")
-    assert set(red) == RED_FLAG_CATEGORIES
+    assert set(red) == RED_FLAG_CATEGORIES - HANDWRITTEN_ONLY
     assert min(red.values()) >= MIN_GENERATED_PER_RED_CATEGORY
     assert set(calm) == TRIAGE_CATEGORIES["routine"]
     assert sum(red.values()) >= 150

@@ -311,3 +311,11 @@ def test_normally_asks_how_often_and_is_not_the_word_normal() -> None:
 
     assert "normal" not in tokenize("is it normally on both sides?")
     assert "normal" in tokenize("my scan was normal")
+
+
+def test_is_it_normal_asks_whether_it_is_typical() -> None:
+    from assistant.lexical import weighted_query
+
+    weights = weighted_query("is it normal for the skin to go numb?")
+    assert "normal" not in weights
+    assert weights["typical"] > 0

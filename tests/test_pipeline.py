@@ -121,6 +121,8 @@ def test_disagreement_on_what_makes_a_block_positive(fake_assistant: Any) -> Non
         "are long-distance runners more at risk of cluneal nerve entrapment?",
         "what percentage of low back pain comes from these nerves?",
         "how much back pain comes from the cluneal nerves",
+        "Can I use a tennis ball or foam roller on it, and where exactly?",
+        "if I do core work, roughly how much better could it get and how fast?",
     ],
 )
 def test_no_disagreement_when_the_question_is_not_about_the_fact(fake_assistant: Any, question: str) -> None:
@@ -283,3 +285,15 @@ def test_sentences_alike_but_about_different_nerves_are_both_quoted(real_assista
     answer = real_assistant.ask("Which of the three cluneal nerves gets hurt most often?")
     quoted = " ".join(q for c in answer.citations for q in c.quotes)
     assert "most commonly damaged of the Cluneal Nerves is the Superior" in quoted
+
+
+def test_passages_are_also_ranked_by_their_best_sentence(fake_assistant: Any) -> None:
+    search = fake_assistant.search
+    vector = fake_assistant.embed("combine successful interventional procedures with rehabilitation")
+    ranked = search.by_sentence(vector, k=5)
+    units = fake_assistant.units
+    best_unit = int(np.argmax(units.vectors @ vector))
+    assert search.chunks[ranked[0][0]].chunk_id == units.units[best_unit].chunk_id
+    assert [score for _, score in ranked] == sorted((score for _, score in ranked), reverse=True)
+    passages = search.search("what else helps after the injection", vector, 5, "hybrid")
+    assert any("sentence" in p.ranks for p in passages)
