@@ -31,6 +31,7 @@ from assistant.lexical import (
 from assistant.records import Chunk, Passage
 from assistant.rerank import DEPTH, Reranker
 from assistant.store import VectorIndex
+from assistant.units import UnitIndex
 
 Mode = Literal["reranked", "hybrid", "bm25", "dense"]
 MODES: tuple[Mode, ...] = ("reranked", "hybrid", "bm25", "dense")
@@ -48,7 +49,8 @@ RRF_K = 20  # small corpus: a lower constant lets the top ranks of each retrieve
 # long passage about diagnosis whose last sentence answers "what else should I do once the
 # injection has worked?" is far from the question as a whole, but close by that sentence.
 # At weight 0.25 (refitted reranker), gold evidence cited rose from 877 to 881 of 928 answerable
-# eval questions and 323 to 325 of 350 follow-ups; at 0.5 it fell to 873, at 1.0 to 859.
+# eval questions and 323 to 325 of 350 follow-ups (882 once typed questions went without it); at
+# 0.5 it fell to 873, at 1.0 to 859.
 WEIGHTS = {"bm25": 1.0, "dense": 0.5, "type": 1.0, "sentence": 0.25}
 # A passage of the answer's form must also score this share of the best BM25 score for the rest
 # of the question. At 0.5, "how common is it in people with long term back pain" lost the
@@ -68,7 +70,7 @@ class HybridSearch:
         index: VectorIndex,
         chunk_vectors: np.ndarray,
         reranker: Reranker | None = None,
-        sentences: Any | None = None,
+        sentences: UnitIndex | None = None,
     ) -> None:
         """Index the chunks for BM25 and hold the dense index.
 
