@@ -78,7 +78,8 @@ FACT_TYPES = (
         value=re.compile(r"\b(\d+(?:\s*(?:–|-|to)\s*\d+)?)\s*(?:cm|centimet(?:er|re)s?)\b"),
         context=re.compile(r"\bmidline\b", re.IGNORECASE),
         not_when=re.compile(
-            r"\b(?:foam[- ]?roll\w*|roller|tennis ball|massag\w*|stretch\w*|exercis\w*|ice|heat|patch\w*|cream)\b",
+            r"\b(?:foam[- ]?roll\w*|roller|tennis ball|massag\w*|stretch\w*|exercis\w*|ice|heat|patch\w*|cream|"
+            r"prod\w*|palpat\w*)\b",
             re.IGNORECASE,
         ),
     ),

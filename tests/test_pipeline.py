@@ -122,6 +122,7 @@ def test_disagreement_on_what_makes_a_block_positive(fake_assistant: Any) -> Non
         "what percentage of low back pain comes from these nerves?",
         "how much back pain comes from the cluneal nerves",
         "Can I use a tennis ball or foam roller on it, and where exactly?",
+        "where exactly is the doctor going to be prodding around for the trigger points?",
         "if I do core work, roughly how much better could it get and how fast?",
     ],
 )
