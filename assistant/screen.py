@@ -51,6 +51,7 @@ HEADS: tuple[str, ...] = ("red", "emergency", "self_harm")
 MAX_SENTENCES = 16  # a very long message is screened on its first sentences (and as a whole)
 RULE_ID = "learned_screen"
 CATEGORY = "possible_red_flag"
+LEVELS: tuple[TriageLevel, ...] = ("routine", "urgent", "emergency")
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -155,12 +156,25 @@ class RedFlagScreen:
         features = screen_features(np.asarray(vectors, dtype=np.float64))
         red, emergency, self_harm = (self._probability(h, features) for h in HEADS)
         cut = self.threshold if threshold is None else threshold
-        level: TriageLevel = "routine"
         neighbours = self.red_neighbours(vectors[0]) if red >= cut else 0
-        if neighbours >= MIN_RED_NEIGHBOURS:
-            level = "emergency" if emergency >= 0.5 else "urgent"
+        level = LEVELS[int(self.levels(features[None, :], cut)[0])]
         category = "self_harm" if self_harm >= 0.5 else CATEGORY
         return ScreenVerdict(red, emergency, self_harm, neighbours, level, category)
+
+    def levels(self, features: np.ndarray, threshold: float | None = None) -> np.ndarray:
+        """The level (0 routine, 1 urgent, 2 emergency) of each row of ``screen_features``.
+
+        The one place the screen's decision is made: ``verdict`` uses it for one message, and
+        ``evals.train_screen`` for many at once.
+        """
+        cut = self.threshold if threshold is None else threshold
+        design = np.column_stack([features, np.ones(len(features))])
+        red = 1.0 / (1.0 + np.exp(-(design @ self.weights["red"])))
+        emergency = 1.0 / (1.0 + np.exp(-(design @ self.weights["emergency"])))
+        similarity = features[:, : self.examples.shape[1]] @ self.examples.T  # message vectors first
+        nearest = np.argpartition(-similarity, NEIGHBOURS - 1, axis=1)[:, :NEIGHBOURS]
+        backed = self.example_red[nearest].sum(axis=1) >= MIN_RED_NEIGHBOURS
+        return np.where((red >= cut) & backed, np.where(emergency >= 0.5, 2, 1), 0)
 
     def check(self, message: str, embed: Embed, threshold: float | None = None) -> ScreenVerdict:
         """Screen one message, embedding it with ``embed`` (texts -> unit-length vectors)."""

@@ -105,19 +105,13 @@ def levels(
     examples: np.ndarray,
     example_red: np.ndarray,
 ) -> np.ndarray:
-    """The level (0-2) the screen gives each row of ``features``, as ``RedFlagScreen`` does.
+    """The level (0-2) the screen gives each row of ``features``, decided by ``RedFlagScreen``.
 
     ``examples`` and ``example_red`` are the labelled message vectors the neighbour veto uses.
     """
-    from assistant.screen import MIN_RED_NEIGHBOURS, NEIGHBOURS
+    from assistant.screen import RedFlagScreen
 
-    design = np.column_stack([features, np.ones(len(features))])
-    red = 1 / (1 + np.exp(-(design @ weights["red"])))
-    emergency = 1 / (1 + np.exp(-(design @ weights["emergency"])))
-    similarity = features[:, : examples.shape[1]] @ examples.T
-    nearest = np.argpartition(-similarity, NEIGHBOURS - 1, axis=1)[:, :NEIGHBOURS]
-    backed = example_red[nearest].sum(axis=1) >= MIN_RED_NEIGHBOURS
-    return np.where((red >= threshold) & backed, np.where(emergency >= 0.5, 2, 1), 0)
+    return RedFlagScreen(weights, threshold, "", examples, example_red).levels(features)
 
 
 def message_vectors(ex: Examples) -> np.ndarray:
