@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from assistant import prompts
-from assistant.lexical import BM25Index, weighted_query
+from assistant.lexical import BM25Index, tokenize, weighted_query
 from assistant.records import Citation, Passage
 from assistant.units import Unit, UnitIndex
 
@@ -37,6 +37,9 @@ OTHER_SUBJECT = re.compile(r"\bsuperior gluteal\b|\bSGNE\b|\bgluteal nerve\b", r
 # in choosing sentences, so the answer says what to avoid rather than what helps.
 POLARITY_TERMS = frozenset({"avoid", "wors", "aggravat", "exacerbat"})  # stemmed
 POLARITY_BOOST = 2.0
+# A list cut to fit the answer keeps the items that match the question at least half as well as
+# the best item ("pain" alone does not keep an item when "tingling or numbness" is asked about).
+CUT_SHARE = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,41 +111,73 @@ def select_units(
     best = candidates[0][0]
     chosen: list[tuple[int, Passage]] = []
     covered: set[str] = set()
+    shown: dict[int, Unit] = {}  # lists cut to fit the word budget
 
-    def take(u: int, passage: Passage) -> None:
+    def tokens_of(u: int, unit: Unit) -> set[str]:
+        return set(tokenize(" ".join(unit.quotes))) if unit.partial else unit_index.tokens[u]
+
+    def take(u: int, passage: Passage, unit: Unit) -> None:
         chosen.append((u, passage))
-        covered.update(unit_index.tokens[u] & weights.keys())
+        if unit.partial:
+            shown[u] = unit
+        covered.update(tokens_of(u, unit) & weights.keys())
 
-    def within_budget(u: int) -> bool:
+    def fitting(u: int) -> Unit | None:
+        """The unit as it fits the word budget: whole, cut to its items on the question, or not."""
+        unit = unit_index.units[u]
         if max_words is None or len(chosen) < ALWAYS_TAKEN:
-            return True
-        used = sum(unit_index.units[c].words for c, _ in chosen)
-        return used + unit_index.units[u].words <= max_words
+            return unit
+        room = max_words - sum(shown.get(c, unit_index.units[c]).words for c, _ in chosen)
+        if unit.words <= room:
+            return unit
+        cut = _cut_list(unit, weights)
+        return cut if cut is not None and cut.words <= room else None
 
     # 1. Each of the top passages contributes its best unit, so the answer draws on several
     #    sources (as a careful reader would) rather than one passage's neighbouring sentences.
     for passage in considered:
         own = [c for c in candidates if c[2] is passage]
         fits = own and own[0][0] >= SOURCE_FLOOR * best and len(chosen) < max_units
-        if (
-            fits
-            and within_budget(own[0][1])
-            and not any(_redundant(unit_index, own[0][1], c) for c, _ in chosen)
-        ):
-            take(own[0][1], passage)
+        if fits and not any(_redundant(unit_index, own[0][1], c) for c, _ in chosen):
+            shown_as = fitting(own[0][1])
+            if shown_as is not None:
+                take(own[0][1], passage, shown_as)
     # 2. Fill up with the best remaining units that add something.
     for score, u, passage in candidates:
         if len(chosen) >= max_units or score < RELATIVE_FLOOR * best:
             break
-        if any(c == u or _redundant(unit_index, u, c) for c, _ in chosen) or not within_budget(u):
+        if any(c == u or _redundant(unit_index, u, c) for c, _ in chosen):
             continue
-        if not (unit_index.tokens[u] & weights.keys()) - covered:
+        shown_as = fitting(u)
+        if shown_as is None:
+            continue
+        if not (tokens_of(u, shown_as) & weights.keys()) - covered:
             continue  # adds nothing the answer does not already cover
-        take(u, passage)
+        take(u, passage, shown_as)
     score_of = {u: sc for sc, u, _ in candidates}
     chosen.sort(key=lambda up: -score_of[up[0]])
     chosen = _complete_announcements(chosen, unit_index, score_of, max_units)
-    return Selection([(unit_index.units[u], p) for u, p in chosen], best)
+    return Selection([(shown.get(u, unit_index.units[u]), p) for u, p in chosen], best)
+
+
+def _cut_list(unit: Unit, weights: dict[str, float]) -> Unit | None:
+    """A list too long for the answer, cut to the items that best match the question's words.
+
+    "Is tingling part of this?" may quote "Tingling or numbness in the affected area" from a
+    list of eight symptoms when the whole list would not fit; the sources panel has the rest.
+
+    Returns:
+        The cut list (its lead and those items, in document order), or None when no item, or
+        every item, matches.
+    """
+    if not unit.is_list:
+        return None
+    scores = [sum(weights.get(t, 0.0) for t in set(tokenize(item))) for item in unit.items]
+    best = max(scores)
+    keep = tuple(item for item, sc in zip(unit.items, scores, strict=True) if sc and sc >= CUT_SHARE * best)
+    if not keep or len(keep) == len(unit.items):
+        return None
+    return replace(unit, items=keep, partial=True)
 
 
 # A sentence announcing what follows ("several self-management techniques can help") says
@@ -223,7 +258,7 @@ def number_citations(
     ordered = sorted(selection, key=lambda up: (numbers[up[1].chunk.chunk_id], up[0].start))
     quotes: dict[str, list[str]] = {}
     for unit, passage in ordered:
-        quotes.setdefault(passage.chunk.chunk_id, []).append(unit.text)
+        quotes.setdefault(passage.chunk.chunk_id, []).extend(unit.quotes)
     citations = [
         Citation(
             n=n,

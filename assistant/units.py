@@ -41,6 +41,7 @@ class Unit:
     lead: str = ""  # the lead-in line(s) of a list ("Injury to the Middle Cluneal Nerve:" ...)
     kind: str = "sentence"
     context: str = ""  # section path and the sentence before, to know what the unit is about
+    partial: bool = False  # a list cut to some of its items: its text is then not shown whole
 
     @property
     def is_list(self) -> bool:
@@ -50,7 +51,14 @@ class Unit:
     @property
     def words(self) -> int:
         """How many words the unit adds to an answer."""
-        return len(self.text.split())
+        return sum(len(q.split()) for q in self.quotes)
+
+    @property
+    def quotes(self) -> tuple[str, ...]:
+        """The verbatim spans the answer shows: the unit's text, or a cut list's lead and items."""
+        if self.partial:
+            return tuple(q for q in (self.lead, *self.items) if q)
+        return (self.text,)
 
 
 def _blocks_in(doc: Document, chunk: Chunk) -> list[Block]:

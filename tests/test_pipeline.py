@@ -11,7 +11,8 @@ import pytest
 from assistant import answer as compose
 from assistant import prompts
 from assistant.errors import InputError
-from assistant.lexical import dense_query
+from assistant.lexical import dense_query, tokenize
+from assistant.units import Unit
 
 
 def _verbatim(assistant: Any, result: Any) -> None:
@@ -253,6 +254,48 @@ def test_sentences_after_the_first_two_join_only_within_the_word_budget(fake_ass
     assert sum(u.words for u, _ in tight) <= budget
     tiny = compose.select_units(*args, max_words=1).units
     assert len(tiny) == 2, "the first two sentences join whatever the budget"
+
+
+def _symptom_list() -> Unit:
+    items = (
+        "Localized pain in the lower back, just above the iliac crest",
+        "Tingling or numbness in the affected area",
+        "Burning sensation or hypersensitivity over the skin",
+    )
+    text = "Common Symptoms:\n" + "\n".join(items)
+    return Unit("c1", "d1", 0, len(text), text, items, "Common Symptoms:", "list")
+
+
+def test_a_list_too_long_for_the_answer_is_cut_to_the_items_on_the_question() -> None:
+    unit = _symptom_list()
+    weights = {t: 3.0 for t in tokenize("tingling numbness")} | {"pain": 0.4}
+    cut = compose._cut_list(unit, weights)
+    assert cut is not None and cut.partial
+    assert cut.items == ("Tingling or numbness in the affected area",)
+    assert cut.quotes == ("Common Symptoms:", "Tingling or numbness in the affected area")
+    assert all(quote in unit.text for quote in cut.quotes)
+    assert cut.words < unit.words
+    assert compose.render_unit(cut, 4) == "Common Symptoms: [4]\n- Tingling or numbness in the affected area"
+    assert unit.quotes == (unit.text,)
+
+
+def test_a_list_is_not_cut_when_no_item_or_every_item_matches() -> None:
+    unit = _symptom_list()
+    assert compose._cut_list(unit, {"zzz": 1.0}) is None
+    assert compose._cut_list(unit, {t: 1.0 for t in tokenize("pain tingling burning")}) is None
+
+
+def test_a_long_list_that_would_not_fit_is_quoted_in_part(real_assistant: Any) -> None:
+    # The list of this condition's symptoms has seven items; the answer had room only for
+    # the one asked about, and used to cite a general sentence instead.
+    answer = real_assistant.ask(
+        "Is tingling or numb-feeling skin part of cluneal nerve entrapment, or is it only ever pain?"
+    )
+    quoted = [q for c in answer.citations for q in c.quotes]
+    assert "Tingling or numbness in the affected area" in quoted
+    assert "Pain that worsens with prolonged standing or walking" not in answer.answer
+    assert all(q in c.text for c in answer.citations for q in c.quotes)
+    assert len(answer.answer.split()) <= real_assistant.settings.max_answer_words + 40
 
 
 def test_an_override_around_an_off_topic_question_is_still_declined(fake_assistant: Any) -> None:
