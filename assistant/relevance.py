@@ -171,11 +171,16 @@ class RelevanceGate:
         on_topic = _mentions(tokens, self.terms["topic"])
         if _mentions(tokens, self.terms["admin"]) and self._asks_admin(query):
             return "admin"
+        if _mentions(tokens, self.terms["not_covered"]):
+            return "other_condition"  # "acne on my buttocks", "a bigger, rounder bum"
         own = _mentions(tokens, self.terms["own_condition"])
         literal = _literal_words(query)  # "on my feet all day" names no foot
         elsewhere = _mentions(literal, self.terms["other_body_parts"]) and not (
             (own and _spreads_to(tokens, self.other_parts))
-            or (_mentions(tokens, self.terms["exercise"]) and not _names_own(literal, self.other_parts))
+            or (
+                (_mentions(tokens, self.terms["exercise"]) or _mentions(tokens, self.terms["asks_cause"]))
+                and not _names_own(literal, self.other_parts)
+            )
         )
         other = _mentions(literal, self.terms["other_conditions"])
         if not on_topic and (elsewhere or other):

@@ -112,12 +112,31 @@ def test_another_body_part_or_an_everyday_word_about_my_pain_is_not_declined(
         ("who is the best surgeon in Manchester for cluneal decompression", "admin"),
         ("can you recommend a specialist near me", "admin"),
         ("my hands tingle when I type, what exercises help my hands?", "other_condition"),
+        # About the buttock, but not about this condition: skin, shape, the word itself.
+        ("how do I clear up acne on my buttocks?", "other_condition"),
+        ("what's good for nappy rash on a baby's bum?", "other_condition"),
+        ("which squats give you a bigger bum?", "other_condition"),
+        ("where does the word cluneal come from?", "other_condition"),
+        ("my knee hurts when I walk, what could cause this?", "other_condition"),
     ],
 )
 def test_other_conditions_and_clinic_business_are_declined(
     fake_assistant: Any, question: str, reason: str
 ) -> None:
     assert fake_assistant.gate.reason_to_decline(question, CLOSE) == reason
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        # The knee is the cause asked about, not the subject.
+        "I limp because of an old knee injury. Could the way I walk bring this on?",
+        # A treatment the documents discuss, named by its own name.
+        "Is one of those TENS machines from the chemist worth trying?",
+    ],
+)
+def test_a_cause_or_treatment_named_in_other_words_is_answered(fake_assistant: Any, question: str) -> None:
+    assert fake_assistant.gate.reason_to_decline(question, DENSE_WEAK - 0.02) is None
 
 
 def test_a_vague_everyday_question_about_the_course_of_it_is_answered(fake_assistant: Any) -> None:
