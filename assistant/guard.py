@@ -99,6 +99,7 @@ class _Context:
     window: int
     breakers: frozenset[str]
     filler: frozenset[str] | None  # when set, only these words may stand between cue and mention
+    except_scope: str | None = None  # where the exceptions are looked for; None: the cue's scope
 
 
 def _deletions(word: str) -> Iterator[str]:
@@ -392,6 +393,8 @@ class Guard:
             or self._re["claims_for_patient"].search(post)
         ):
             return False
+        if self._re["pet"].search(pre[max(0, cue.start() - 60) : cue.end()]):
+            return True  # "my dachshund is dragging his back legs and dribbling wee": for the vet
         if "and" in between:  # "my dad fell off a ladder and can't pee" may be the patient: escalate
             after_and = between[len(between) - between[::-1].index("and") :]
             tail = _PHRASE_END.split(post + " ")[0].split()
@@ -477,9 +480,11 @@ class Guard:
             "near": near,
         }
         scope = scopes.get(context.scope, pre)
-        if context.exception is not None and context.exception.search(
-            phrase if context.scope == "before" else scope
-        ):
+        if context.except_scope is not None:
+            where = scopes.get(context.except_scope, text)
+        else:
+            where = phrase if context.scope == "before" else scope
+        if context.exception is not None and context.exception.search(where):
             return False
         return _cue_before(context, pre) if context.scope == "before" else bool(context.cue.search(scope))
 
@@ -496,7 +501,13 @@ def _context(spec: dict[str, Any], scope: str, compile_: Any) -> _Context:
     breakers = frozenset(spec.get("breakers", []))
     filler = frozenset(spec["filler"]) if "filler" in spec else None
     cue = compile_(spec["patterns"], "context")
-    return _Context(scope, cue, exception, int(spec.get("window", 6)), breakers, filler)
+    except_scope = spec.get("except_scope")
+    if except_scope is not None and except_scope not in _SCOPES - {"before"}:
+        raise ConfigError(
+            f"A red-flag context's except_scope must be one of {sorted(_SCOPES - {'before'})}. "
+            f"Currently, {except_scope!r}."
+        )
+    return _Context(scope, cue, exception, int(spec.get("window", 6)), breakers, filler, except_scope)
 
 
 def _last(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:

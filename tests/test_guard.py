@@ -1227,6 +1227,15 @@ def test_invalid_rule_is_reported_as_a_config_error(tmp_path: Path, change: dict
         Guard(rules_path=_write_rules(tmp_path, change))
 
 
+def test_a_context_exception_scope_must_be_known(tmp_path: Path) -> None:
+    spec = yaml.safe_load(RULES_PATH.read_text(encoding="utf-8"))
+    spec["contexts"]["self_harm_long_past"]["except_scope"] = "paragraph"
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match="except_scope"):
+        Guard(rules_path=path)
+
+
 def test_missing_rules_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot be read"):
         Guard(rules_path=tmp_path / "missing.yaml")
@@ -1418,6 +1427,26 @@ def test_numbness_of_the_whole_bottom_after_a_procedure_still_escalates(guard: G
         ("a ripping feeling through my back and a throbbing lump near my belly button", "vascular_aneurysm"),
         ("I've stopped my insulin on purpose and I'm done", "self_harm_ideation"),
         ("the rifle is upstairs and I keep thinking I'll use it on myself", "self_harm_ideation"),
+        # Third red-team round (set 27), in other words than the set's.
+        ("a van shunted me at the lights and now my right arm has gone weak", "trauma_severe"),
+        ("came off the stepladder onto the patio and my legs won't move properly", "trauma_severe"),
+        ("since this morning wiping is like doing it through washing-up gloves", "ces_saddle_numbness"),
+        ("the skin between my legs has gone like my mouth does at the dentist", "ces_saddle_numbness"),
+        ("swallowed about 15 of my paracetamol an hour ago", "overdose_taken"),
+        ("right after the injection my throat is closing up and my lips are swelling", "cardio_breathing"),
+        (
+            "dad's pad has been dry since breakfast and his lower tummy is swollen and hard",
+            "ces_urinary_retention",
+        ),
+        ("a heavy squeezing behind my breastbone for twenty minutes", "cardio_chest_pain"),
+        (
+            "years ago I was suicidal and got to a good place, but the thoughts are back this week",
+            "self_harm_ideation",
+        ),
+        (
+            "I had suicidal thoughts in my twenties and I'm in a good place now, but I'm thinking of ending it all",
+            "self_harm_ideation",
+        ),
     ],
 )
 def test_new_wordings_of_red_flags_escalate(guard: Guard, message: str, rule: str) -> None:
@@ -1438,6 +1467,8 @@ def test_new_wordings_of_red_flags_escalate(guard: Guard, message: str, rule: st
             "trauma_minor_fragile",
         ),
         ("tingling began in one foot on Sunday and now it's in both legs", "spreading_numbness"),
+        ("the numb patch is creeping a little further every week", "spreading_numbness_continued"),
+        ("since the steroid jab my sugars have been over 20 every day", "post_steroid_high_sugar"),
     ],
 )
 def test_new_wordings_of_urgent_signs_get_same_day_care(guard: Guard, message: str, rule: str) -> None:
@@ -1464,6 +1495,11 @@ def test_new_wordings_of_urgent_signs_get_same_day_care(guard: Guard, message: s
         "my sister nearly had a heart attack at the price of the scan",
         "had breast cancer five years ago, all clear, no new pain or symptoms at all, same old hip niggle",
         "I self-catheterise as I always have, stable for years; which cushion helps buttock pain?",
+        "I'm writing a short story where my protagonist gets cauda equina; what would she notice first?",
+        "as a teenager I had suicidal thoughts, got help and have been fine ever since. Any questions to ask about amitriptyline?",
+        "I leaked a little while pregnant but it stopped after the birth; is that relevant to my back?",
+        "our cat is dragging her back legs and dribbling, the vet sees her at 4; is that like cauda equina in people?",
+        "car accident back in 2012, all sorted within a few weeks; could old scar tissue matter?",
     ],
 )
 def test_red_flag_words_in_another_sense_stay_routine(guard: Guard, message: str) -> None:
