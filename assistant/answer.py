@@ -91,8 +91,11 @@ def select_units(
     candidates: list[tuple[float, int, Passage]] = []
     names_other = bool(OTHER_SUBJECT.search(query))
     # Answers may draw on as many passages as they have sentences (ASSISTANT_MAX_ANSWER_SENTENCES),
-    # so a longer setting also cites more widely; sentences are chosen from at least the top four.
-    considered = passages[: max(max_units, MIN_PASSAGES_CONSIDERED)]
+    # so a longer setting also cites more widely; sentences are chosen from one passage more than
+    # there are sentences, and at least the top four (a sixth passage joins a five-sentence
+    # answer when one of the first five adds nothing: 1,031 -> 1,033 of 1,088 answerable
+    # questions with gold evidence cited, against the top five).
+    considered = passages[: max(max_units + 1, MIN_PASSAGES_CONSIDERED)]
     for rank, passage in enumerate(considered):
         section_is_other = bool(OTHER_SUBJECT.search(passage.chunk.section_path))
         for u in unit_index.by_chunk.get(passage.chunk.chunk_id, []):
@@ -211,6 +214,11 @@ def _complete_announcements(
                 (up for up in result if up[0] != u), key=lambda up: score.get(up[0], 0.0), default=None
             )
             if weakest is None:
+                continue
+            if score.get(u, 0.0) <= score.get(weakest[0], 0.0):
+                # The announcement is the answer's weakest sentence: it goes, rather than a
+                # better one making room for it ("if I leave it, will it get worse?").
+                result.remove((u, passage))
                 continue
             result.remove(weakest)
         result.append((follower, passage))

@@ -53,7 +53,7 @@ class Settings:
         metadata=_desc("Embedding backend: 'minilm' (bundled all-MiniLM-L6-v2) or 'fake' (tests)."),
     )
     top_k: int = field(
-        default=5,
+        default=6,
         metadata=_desc("Passages retrieved for an answer."),
     )
     retrieval_mode: str = field(

@@ -67,7 +67,7 @@ def test_chroma_host_switches_to_server_mode() -> None:
 
 def test_empty_environment_values_fall_back_to_defaults() -> None:
     settings = load_settings(environ={"ASSISTANT_TOP_K": "", "CHROMA_HOST": ""})
-    assert settings.top_k == 5
+    assert settings.top_k == 6
     assert not settings.uses_server
 
 
