@@ -232,7 +232,9 @@ def test_a_longer_answer_setting_also_draws_on_more_passages(fake_assistant: Any
     question = "how long does a cluneal nerve block last"
     query_vector = fake_assistant.embed(question)
     passages = fake_assistant.retrieve(question, k=8)
-    three = compose.select_units(question, query_vector, passages, fake_assistant.units, fake_assistant.idf, 3)
+    three = compose.select_units(
+        question, query_vector, passages, fake_assistant.units, fake_assistant.idf, 3
+    )
     six = compose.select_units(question, query_vector, passages, fake_assistant.units, fake_assistant.idf, 6)
     sources = lambda selection: {p.chunk.chunk_id for _, p in selection.units}  # noqa: E731
     assert len(three.units) <= 3 and len(sources(three)) <= 3

@@ -154,3 +154,8 @@ def test_a_sentence_announcing_what_follows_brings_the_next_sentence() -> None:
     )
     assert [index.units[u].text for u, _ in full][-1] == "Ice the sore spot for fifteen minutes."
     assert len(full) == 2
+    # Full, and the announcement is itself the weakest: it goes, rather than a better sentence.
+    weakest_lead = _complete_announcements(
+        [(other, passage), (lead, passage)], index, {lead: 0.3, other: 0.5}, max_units=2
+    )
+    assert [index.units[u].text for u, _ in weakest_lead] == ["Rest well."]
