@@ -139,7 +139,7 @@ def test_settings_are_frozen_and_replace_revalidates() -> None:
     with pytest.raises(AttributeError):
         settings.top_k = 3  # type: ignore[misc]
     assert settings.replace(top_k=9).top_k == 9
-    assert settings.top_k == 5
+    assert settings.top_k == 6
     with pytest.raises(ConfigError):
         settings.replace(top_k=-1)
 
@@ -166,7 +166,7 @@ def test_describe_settings_shows_project_paths_relative() -> None:
     defaults = {env: default for env, default, _ in describe_settings()}
     assert defaults["ASSISTANT_CORPUS_DIR"] == "corpus"
     assert defaults["ASSISTANT_INDEX_DIR"] == "index"
-    assert defaults["ASSISTANT_TOP_K"] == "5"
+    assert defaults["ASSISTANT_TOP_K"] == "6"
 
 
 @pytest.mark.parametrize("name", ["CHROMA_PORT", "ASSISTANT_PORT"])
