@@ -1500,6 +1500,7 @@ def test_new_wordings_of_urgent_signs_get_same_day_care(guard: Guard, message: s
         "I leaked a little while pregnant but it stopped after the birth; is that relevant to my back?",
         "our cat is dragging her back legs and dribbling, the vet sees her at 4; is that like cauda equina in people?",
         "car accident back in 2012, all sorted within a few weeks; could old scar tissue matter?",
+        "my stomach is bloated and sore after the curry, does that affect my back?",
     ],
 )
 def test_red_flag_words_in_another_sense_stay_routine(guard: Guard, message: str) -> None:
