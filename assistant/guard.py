@@ -47,6 +47,7 @@ _CONTRAST = re.compile(r"\b(but|however|although|though|except|whereas|yet)\b")
 _TERM = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _NEG_WINDOW = 6
 _ATTRIBUTION_WINDOW = 5
+_PET_WINDOW = 60  # characters before a pronoun cue in which a pet names whose it is
 _CACHE_SIZE = 4096
 _REGEX_CUES = frozenset(
     {
@@ -393,7 +394,7 @@ class Guard:
             or self._re["claims_for_patient"].search(post)
         ):
             return False
-        if self._re["pet"].search(pre[max(0, cue.start() - 60) : cue.end()]):
+        if self._re["pet"].search(pre[max(0, cue.start() - _PET_WINDOW) : cue.end()]):
             return True  # "my dachshund is dragging his back legs and dribbling wee": for the vet
         if "and" in between:  # "my dad fell off a ladder and can't pee" may be the patient: escalate
             after_and = between[len(between) - between[::-1].index("and") :]
